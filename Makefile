@@ -1,0 +1,60 @@
+# wassweb — the commands a newcomer needs. `make demo` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := WASSWEB_MODE=demo
+
+.PHONY: venv demo serve test lint format browser-deps clean-demo production-local
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+## Set up and serve the demo on http://127.0.0.1:8000 (SQLite, one process, simulated cameras).
+demo: venv
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
+
+## The production process layout on this machine (docs/OPERATIONS.md): daphne, a Celery worker and beat under
+## honcho, on the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL. SECRET_KEY is taken from the environment
+## or generated once into var/. Behind no TLS proxy, add SECURE_SSL_REDIRECT=false to browse it over plain HTTP.
+ALLOWED_HOSTS ?= 127.0.0.1,localhost
+SECURE_SSL_REDIRECT ?= true
+PRODUCTION_ENV = WASSWEB_MODE=production ALLOWED_HOSTS=$(ALLOWED_HOSTS) SECURE_SSL_REDIRECT=$(SECURE_SSL_REDIRECT) \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/production-local.secret)}"
+production-local: venv
+	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" || \
+		{ echo "production-local needs DATABASE_URL (PostgreSQL) and REDIS_URL"; exit 2; }
+	@mkdir -p var && test -s var/production-local.secret || \
+		$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/production-local.secret
+	$(PRODUCTION_ENV) $(BIN)/python manage.py migrate --no-input
+	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(PRODUCTION_ENV) $(BIN)/honcho start --procfile Procfile --port $(PORT)
+
+## Run the whole test suite (real PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Debian packages the browser tests need (headless Chromium and Korean fonts).
+browser-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
+
+clean-demo:
+	rm -f db.sqlite3
+	rm -rf var/media

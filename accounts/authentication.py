@@ -1,0 +1,115 @@
+"""DRF authentication for machine clients: `Authorization: Bearer <key>`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+
+from accounts import permissions
+from accounts.models import ApiKey
+from accounts.security import access_event_record
+from accounts.services import api_key_lookup
+
+
+class IntegrationPrincipal:
+    """Who a municipality's integration key acts as: not a person, holding no permission of its own."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    role = "integration"
+    pk = None
+    id = None
+    agency = None
+    agency_id = None
+
+    def __init__(self, api_key: ApiKey) -> None:
+        self.api_key = api_key
+        self.municipality = api_key.municipality
+        self.municipality_id = api_key.municipality_id
+        self.username = f"integration:{api_key.prefix}"
+
+    def __str__(self) -> str:
+        return self.username
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def has_perms(self, perm_list: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_module_perms(self, module: str) -> bool:
+        return False
+
+
+class BearerKeyAuthentication(BaseAuthentication):
+    """request.user is the key's person (or an IntegrationPrincipal); request.auth is the ApiKey.
+
+    Scope is checked by the view's permission classes, so a valid key of the wrong scope gets 403, not 401.
+    """
+
+    keyword = "bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("The Authorization header is Bearer followed by one key."))
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The API key is not valid.")) from None
+        api_key = api_key_lookup(raw)
+        if api_key is None:
+            access_event_record(request=request, action="key", allowed=False, obj=("apikey", raw[5:13]))
+            raise exceptions.AuthenticationFailed(_("The API key is not valid, has expired or has been revoked."))
+        if not permissions.api_key_may_connect_from(api_key, permissions.client_ip(request)):
+            access_event_record(request=request, action="key-network", allowed=False, api_key=api_key, obj=api_key)
+            raise exceptions.PermissionDenied(_("This key may not be used from this network."))
+        self.check_scope(request, api_key)
+        # Every use of a key is in the access log: a machine acting for a municipality or a person.
+        access_event_record(request=request, action="key", allowed=True, api_key=api_key, obj=api_key)
+        principal = api_key.user if api_key.user_id is not None else IntegrationPrincipal(api_key)
+        return principal, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+    def check_scope(self, request: Request, api_key: ApiKey) -> None:
+        """Views that take any key check its scope in their permission classes."""
+
+
+class PersonalKeyAuthentication(BearerKeyAuthentication):
+    """The default for the API: a person's own key with the `api` scope acts as that person.
+
+    A key of another scope (an integration's reads key, an alerts-only key) is refused with 403 here, so an
+    endpoint never has to remember to check the scope itself.
+    """
+
+    def check_scope(self, request: Request, api_key: ApiKey) -> None:
+        if not permissions.api_key_scope_allows(api_key, ApiKey.Scope.API):
+            access_event_record(request=request, action="key-scope", allowed=False, api_key=api_key, obj=api_key)
+            raise exceptions.PermissionDenied(_("This key's scope does not allow this endpoint."))
+
+
+class BearerKeySchema(OpenApiAuthenticationExtension):
+    """Documents the bearer key in /api/schema/."""
+
+    target_class = BearerKeyAuthentication
+    match_subclasses = True  # PersonalKeyAuthentication, the API's default, is the same header
+    name = "bearerKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key `wass_<prefix>_<secret>` made with `manage.py create_api_key`.",
+        }

@@ -1,0 +1,96 @@
+"""Security writes: refusals recorded, sessions ended everywhere, second-factor enrolment."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from accounts.permissions import client_ip
+
+logger = logging.getLogger("wassweb.security")
+
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+
+
+def access_event_record(
+    *,
+    request: HttpRequest | None,
+    action: str,
+    allowed: bool,
+    user: Any = None,
+    api_key: Any = None,
+    obj: Any = "session",
+    address: str = "",
+    detail: str = "",
+) -> None:
+    """Writes one access-log entry (and a log line) for a security event such as a refusal or a lock-out."""
+    from audit.services import access_log_record
+
+    address = address or (client_ip(request) if request is not None else "")
+    logger.log(
+        logging.INFO if allowed else logging.WARNING,
+        "access %s %s user=%s key=%s ip=%s path=%s %s",
+        action,
+        "allowed" if allowed else "denied",
+        getattr(user, "pk", None),
+        getattr(api_key, "prefix", None),
+        address,
+        request.path if request is not None else "",
+        detail,
+    )
+    access_log_record(
+        actor=api_key if api_key is not None else user,
+        action=action,
+        obj=obj,
+        outcome="allowed" if allowed else "denied",
+        request=request,
+    )
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User) -> None:
+    """Ends every session of the person, on every device: their session hashes stop matching."""
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the enrolment page; replaces an earlier unconfirmed one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice) -> list[str]:
+    """Makes the device the person's only authenticator and returns fresh recovery codes (shown once)."""
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return recovery_codes_renew(user=device.user)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User) -> list[str]:
+    """Replaces the person's recovery codes; each works once. Returns them for showing once."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.OTP_RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User) -> None:
+    """Removes the person's authenticators and recovery codes, for an administrator after a lost phone."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user_sessions_end(user=user)

@@ -1,0 +1,116 @@
+"""Writes for the accounts app: API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.keys import key_generate, key_split, secret_matches
+from accounts.models import ApiKey, User
+
+if TYPE_CHECKING:
+    from sightings.models import Municipality
+
+INTEGRATION_KEY_DAYS = 365
+PERSONAL_KEY_DAYS = 90
+# last_used_at is a hint for people reviewing keys, not an audit trail: one write a minute per key at most.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class ApiKeyError(ValueError):
+    """A key cannot be made as asked; the message says why."""
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    name: str,
+    municipality: Municipality | None = None,
+    user: User | None = None,
+    scope: str | None = None,
+    expires_at: dt.datetime | None = None,
+    allowed_networks: str = "",
+) -> tuple[ApiKey, str]:
+    """A new key for a municipality's integration (scope reads) or a person (scope api or alerts).
+
+    Returns the stored key and the raw key text, which exists nowhere else: show it once.
+    """
+    if (municipality is None) == (user is None):
+        raise ApiKeyError("a key belongs to exactly one municipality or one person")
+    if municipality is not None:
+        scope = scope or ApiKey.Scope.READS
+        if scope != ApiKey.Scope.READS:
+            raise ApiKeyError("an integration key has the reads scope")
+    else:
+        scope = scope or ApiKey.Scope.API
+        if scope not in (ApiKey.Scope.API, ApiKey.Scope.ALERTS):
+            raise ApiKeyError("a personal key has the api or alerts scope")
+        if not user.is_active:
+            raise ApiKeyError(f"{user.username} is not active")
+    name = name.strip()
+    if not name:
+        raise ApiKeyError("a key needs a label")
+    now = timezone.now()
+    if expires_at is None:
+        days = INTEGRATION_KEY_DAYS if municipality is not None else PERSONAL_KEY_DAYS
+        expires_at = now + dt.timedelta(days=days)
+    elif expires_at <= now:
+        raise ApiKeyError("the expiry must be in the future")
+    for _attempt in range(5):
+        new_key = key_generate()
+        try:
+            with transaction.atomic():
+                api_key = ApiKey.objects.create(
+                    name=name,
+                    prefix=new_key.prefix,
+                    secret_hash=new_key.secret_hash,
+                    scope=scope,
+                    municipality=municipality,
+                    user=user,
+                    expires_at=expires_at,
+                    allowed_networks=allowed_networks,
+                )
+        except IntegrityError:  # the random prefix is taken; draw another
+            continue
+        return api_key, new_key.raw
+    raise ApiKeyError("could not find a free key prefix")
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Stops the key working from now on; revoking twice keeps the first time."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=api_key.revoked_at)
+    return api_key
+
+
+def api_key_lookup(raw: str) -> ApiKey | None:
+    """The usable key (not revoked, not expired, owner active) that the text is, whatever its scope."""
+    parts = key_split(raw)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    api_key = ApiKey.objects.select_related("municipality", "user").filter(prefix=prefix).first()
+    if api_key is None or not secret_matches(secret, api_key.secret_hash):
+        return None
+    now = timezone.now()
+    if not api_key.is_usable(now) or (api_key.user is not None and not api_key.user.is_active):
+        return None
+    if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def api_key_authenticate(raw: str, *, scope: str) -> ApiKey | None:
+    """The usable key the text is, if it has the given scope; None for anything else."""
+    api_key = api_key_lookup(raw)
+    if api_key is None or api_key.scope != scope:
+        return None
+    return api_key

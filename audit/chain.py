@@ -1,0 +1,85 @@
+"""The hash chain behind the disclosure ledger and the access log. Plain Python: no Django import.
+
+Each entry's hash is sha256(prev_hash + canonical JSON of its fields), where the canonical JSON has sorted
+keys, no whitespace and UTF-8 text. The first entry's prev_hash is GENESIS. An entry therefore commits to
+its own content and to every entry before it: changing, removing or reordering anything breaks the chain
+from that point on, and `verify` names the first entry where it breaks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+GENESIS = "0" * 64
+
+ALTERED = "altered content"
+BROKEN_LINK = "broken link"
+SEQUENCE_GAP = "gap in sequence"
+
+
+def canonical(fields: Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed: JSON with sorted keys, compact, UTF-8. Values must be JSON-native."""
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(fields)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Link:
+    """One stored entry as the verifier sees it."""
+
+    sequence: int
+    prev_hash: str
+    entry_hash: str
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Broken:
+    sequence: int
+    reason: str  # ALTERED, BROKEN_LINK or SEQUENCE_GAP
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"entry {self.sequence}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    entries: int
+    first_broken: Broken | None = None
+    head: str = GENESIS  # the hash of the last entry checked
+
+
+def chain(entries: Iterable[Mapping[str, Any]], *, prev_hash: str = GENESIS, first_sequence: int = 1) -> list[Link]:
+    """Links new entries onto a chain whose last hash is prev_hash (used for appends and in tests)."""
+    links = []
+    for sequence, fields in enumerate(entries, start=first_sequence):
+        digest = entry_hash(prev_hash, fields)
+        links.append(Link(sequence, prev_hash, digest, fields))
+        prev_hash = digest
+    return links
+
+
+def verify(links: Iterable[Link]) -> Verdict:
+    """Checks links in sequence order: 1, 2, 3 ... each pointing at its predecessor and hashing to itself."""
+    expected_prev, expected_sequence, count = GENESIS, 1, 0
+    sha256, dumps, option = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    for link in links:
+        if link.sequence != expected_sequence:
+            gap = Broken(link.sequence, SEQUENCE_GAP, f"expected {expected_sequence}")
+            return Verdict(False, count, gap, expected_prev)
+        if link.prev_hash != expected_prev:
+            return Verdict(False, count, Broken(link.sequence, BROKEN_LINK), expected_prev)
+        if sha256(expected_prev.encode("ascii") + dumps(link.fields, option=option)).hexdigest() != link.entry_hash:
+            return Verdict(False, count, Broken(link.sequence, ALTERED), expected_prev)
+        expected_prev, expected_sequence, count = link.entry_hash, expected_sequence + 1, count + 1
+    return Verdict(True, count, None, expected_prev)

@@ -1,0 +1,134 @@
+"""How stored ledger and access-log rows map onto the hash chain, and the lock that keeps the chain linear."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from django.db import connection, models, transaction
+
+from audit import chain
+from audit.models import AccessLogEntry, DisclosureEntry
+
+# Every stored column except the two hashes is committed to by the entry's hash.
+CHAINED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    model: tuple(
+        field.attname for field in model._meta.concrete_fields if field.attname not in ("prev_hash", "entry_hash")
+    )
+    for model in (DisclosureEntry, AccessLogEntry)
+}
+
+# pg_advisory_xact_lock keys: one per chain, held until the appending transaction ends.
+CHAIN_LOCK_KEYS: dict[type[models.Model], int] = {DisclosureEntry: 0x5741_5353_0001, AccessLogEntry: 0x5741_5353_0002}
+
+_UTC = dt.UTC
+
+
+def canonical_value(value: Any) -> Any:
+    """A column value as hashed: datetimes in UTC with microseconds, UUIDs as text, the rest as stored."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def chain_fields(entry: models.Model) -> dict[str, Any]:
+    return {name: canonical_value(getattr(entry, name)) for name in CHAINED_FIELDS[type(entry)]}
+
+
+def lock_chain_head(model: type[models.Model]) -> tuple[int, str]:
+    """Serialises appends to one chain and returns its head (last sequence, last hash). Call inside atomic.
+
+    PostgreSQL: a transaction-scoped advisory lock, so a second writer waits until the first commits or
+    rolls back and then reads the head the first one left. SQLite: transactions start IMMEDIATE (settings),
+    so writers are serialised by the database file lock already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEYS[model]])
+    head = model.objects.order_by("-sequence").values_list("sequence", "entry_hash").first()
+    return head or (0, chain.GENESIS)
+
+
+def seal(entries: list[models.Model], head: tuple[int, str]) -> None:
+    """Numbers and hashes new entries in order, continuing from the chain head."""
+    sequence, prev_hash = head
+    for entry in entries:
+        sequence += 1
+        entry.sequence = sequence
+        entry.prev_hash = prev_hash
+        entry.entry_hash = chain.entry_hash(prev_hash, chain_fields(entry))
+        prev_hash = entry.entry_hash
+
+
+def stored_links(model: type[models.Model], *, chunk_size: int = 5000) -> Iterator[chain.Link]:
+    """Every stored row of a chain as a Link, in sequence order, streamed."""
+    if connection.vendor == "postgresql":
+        return _pg_links(model, chunk_size=chunk_size)
+    return _orm_links(model, chunk_size=chunk_size)
+
+
+def _orm_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.Link]:
+    names = CHAINED_FIELDS[model]
+    rows = model.objects.order_by("sequence").values_list(*names, "prev_hash", "entry_hash")
+    width = len(names)
+    datetime_type, uuid_type, fmt = dt.datetime, uuid.UUID, "%Y-%m-%dT%H:%M:%S.%fZ"
+    sequence_index = names.index("sequence")
+    for row in rows.iterator(chunk_size=chunk_size):
+        fields = {}
+        for name, value in zip(names, row[:width], strict=True):
+            if isinstance(value, datetime_type):
+                value = value.astimezone(_UTC).strftime(fmt)
+            elif isinstance(value, uuid_type):
+                value = str(value)
+            fields[name] = value
+        yield chain.Link(row[sequence_index], row[width], row[width + 1], fields)
+
+
+def _pg_column(field: models.Field) -> str:
+    """SQL giving a column already in its canonical text form, so Python does not parse and re-format it."""
+    column = connection.ops.quote_name(field.column)
+    target = getattr(field, "target_field", field)
+    if isinstance(field, models.DateTimeField):
+        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    if isinstance(target, models.UUIDField):
+        return f"{column}::text"
+    if isinstance(field, models.GenericIPAddressField):
+        return f"host({column})"
+    if isinstance(field, models.JSONField):
+        return f"{column}::text"
+    return column
+
+
+def _pg_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.Link]:
+    """The PostgreSQL path: timestamps, UUIDs and JSON arrive as text, about ten times faster than the ORM's."""
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    names = CHAINED_FIELDS[model]
+    json_names = [name for name in names if isinstance(fields[name], models.JSONField)]
+    columns = ", ".join(_pg_column(fields[name]) for name in names)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"SELECT {columns}, prev_hash, entry_hash FROM {table} ORDER BY sequence"  # noqa: S608 - names from the model
+    width = len(names)
+    sequence_index = names.index("sequence")
+    loads = orjson.loads
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                values = dict(zip(names, row[:width], strict=True))
+                for name in json_names:
+                    if values[name] is not None:
+                        values[name] = loads(values[name])
+                yield chain.Link(row[sequence_index], row[width], row[width + 1], values)
+
+
+def verify_stored(model: type[models.Model]) -> chain.Verdict:
+    links = stored_links(model)
+    try:
+        return chain.verify(links)
+    finally:
+        links.close()  # stops the server-side cursor at once when the chain broke early

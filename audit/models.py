@@ -1,0 +1,167 @@
+"""The disclosure ledger (PIPA 목적 외 이용·제공 대장) and the access log: append-only and hash-chained.
+
+Rows are written only by audit.services under a chain lock; the database refuses UPDATE and DELETE
+(triggers installed by migration 0002, see audit/db_triggers.py). References to sightings, orders, cameras
+and footage requests carry no database constraint: those rows are purged on schedule, the ledger is kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sightings.purposes import LEGAL_BASES
+
+
+class DisclosureEntry(models.Model):
+    """One provision of personal information to another body (Enforcement Decree of PIPA, Article 15)."""
+
+    class Kind(models.TextChoices):
+        LOCATION = "location", _("Location of a wanted vehicle")
+        FOOTAGE = "footage", _("CCTV footage")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # Decree Art. 15: name of the personal information file, receiving body, purpose, legal basis, items,
+    # date/period, form of provision, and limits/safeguards requested of the recipient (PIPA 18(5)).
+    file_name = models.CharField(_("personal information file"), max_length=200)
+    recipient = models.CharField(_("receiving body"), max_length=200)
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=10, choices=[(code, basis.text) for code, basis in LEGAL_BASES.items()]
+    )
+    data_items = models.CharField(_("data items provided"), max_length=300)
+    provided_at = models.DateTimeField(_("date of provision"))
+    window_start = models.DateTimeField(_("period from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("period to"), null=True, blank=True)
+    form = models.CharField(_("form of provision"), max_length=200)
+    safeguards = models.TextField(_("limits and safeguards requested of the recipient"))
+    # Who, for which case, from where.
+    recipient_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "sightings.Municipality",
+        verbose_name=_("providing body"),
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+    )
+    provider = models.CharField(_("providing body"), max_length=200)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case_number = models.CharField(_("case number"), max_length=40, blank=True)
+    order = models.ForeignKey(
+        "sightings.WantedOrder",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    sighting = models.ForeignKey(
+        "sightings.Sighting",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    camera = models.ForeignKey(
+        "sightings.Camera",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    footage_request = models.ForeignKey(
+        "sightings.FootageRequest",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    file_hashes = models.JSONField(_("SHA-256 of each file provided"), default=list, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("disclosure ledger entry")
+        verbose_name_plural = _("disclosure ledger")
+        ordering = ["-sequence"]
+        indexes = [
+            # Auditor filters: a period, optionally per providing municipality.
+            models.Index(fields=["provided_at"], name="audit_disclosure_provided"),
+            models.Index(fields=["municipality", "provided_at"], name="audit_disclosure_muni_time"),
+            # Everything disclosed for one case.
+            models.Index(fields=["case_number"], name="audit_disclosure_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.kind} {self.legal_basis} → {self.recipient}"
+
+
+class AccessLogEntry(models.Model):
+    """Who looked at (or was refused) which sighting, order, footage or ledger page, and every key use."""
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", _("Allowed")
+        DENIED = "denied", _("Denied")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A readable name kept with the row: the username, "key:<prefix>" or "anonymous".
+    actor_label = models.CharField(_("actor"), max_length=160)
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=40)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    # The plate the object is about (a sighting's or an order's), so repeated look-ups of one plate show.
+    plate = models.CharField(_("plate"), max_length=20, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-sequence"]
+        indexes = [
+            # The auditor's access log filtered by period; anomaly scans over a window.
+            models.Index(fields=["at"], name="audit_access_at"),
+            # One person's trail.
+            models.Index(fields=["actor", "at"], name="audit_access_actor_at"),
+            # Who looked at this object.
+            models.Index(fields=["object_type", "object_id"], name="audit_access_object"),
+            # Anomaly scan: one person looking up one plate again and again.
+            models.Index(fields=["plate", "actor"], name="audit_access_plate_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.actor_label} {self.action} {self.object_type}:{self.object_id} {self.outcome}"

@@ -1,0 +1,239 @@
+"""Writes to the disclosure ledger and the access log. Nothing else writes there.
+
+Each service runs inside the caller's transaction (atomic nests as a savepoint): when the caller's work
+rolls back, so does the entry, and when the entry cannot be written the caller's work fails with it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from audit.ledger import lock_chain_head, seal
+from audit.models import AccessLogEntry, DisclosureEntry
+from sightings.purposes import CRIME_CATEGORIES
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from sightings.models import FootageRequest, Sighting
+
+# The ledger's wording is written once, in the site's language, and then sealed by the hash chain.
+LOCATION_FILE_NAME = _("Plate-reading CCTV records of %(municipality)s")
+FOOTAGE_FILE_NAME = _("CCTV video records of %(municipality)s")
+PROVIDER_NAME = _("%(municipality)s smart-city integrated operations centre")
+LOCATION_PURPOSE = _("Locating a vehicle wanted for %(crime)s")
+LOCATION_DATA_ITEMS = _("plate, time, camera location, plate/vehicle photos")
+FOOTAGE_DATA_ITEMS = _("CCTV footage (video or stills) of camera %(camera)s for the period given")
+LOCATION_FORM = _("Real-time electronic transmission of the sighting through wassweb")
+FOOTAGE_FORM = _("Time-limited download through wassweb; every view and download is logged")
+SAFEGUARDS = _(
+    "Use only for the case and purpose stated; do not provide to any third party; keep it secure and "
+    "destroy it when the case no longer needs it (PIPA Article 18(5))."
+)
+FOOTAGE_ACCESS_LIMIT = _("Access ends at %(until)s.")
+
+
+def _text(message: Any, **values: Any) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values if values else str(message)
+
+
+def _crime_label(slug: str) -> str:
+    category = CRIME_CATEGORIES.get(slug)
+    return _text(category.label) if category else slug
+
+
+@transaction.atomic
+def ledger_record_footage(
+    *,
+    request: FootageRequest,
+    approver: User,
+    files: Sequence[tuple[str, str]],
+    provided_at=None,
+) -> DisclosureEntry:
+    """One ledger entry of kind footage for an approved request; files are (name, sha256 hex) pairs."""
+    camera = request.camera
+    municipality = request.municipality
+    safeguards = _text(SAFEGUARDS)
+    if request.access_until:
+        safeguards += " " + _text(FOOTAGE_ACCESS_LIMIT, until=timezone.localtime(request.access_until).isoformat())
+    entry = DisclosureEntry(
+        kind=DisclosureEntry.Kind.FOOTAGE,
+        file_name=_text(FOOTAGE_FILE_NAME, municipality=municipality.name),
+        recipient=request.agency.name,
+        purpose=request.purpose,
+        legal_basis=request.legal_basis,
+        data_items=_text(FOOTAGE_DATA_ITEMS, camera=f"{camera.code} {camera.name}")[:300],
+        provided_at=provided_at or timezone.now(),
+        window_start=request.window_start,
+        window_end=request.window_end,
+        form=_text(FOOTAGE_FORM),
+        safeguards=safeguards,
+        recipient_agency_id=request.agency_id,
+        municipality=municipality,
+        provider=_text(PROVIDER_NAME, municipality=str(municipality)),
+        requester_id=request.requested_by_id,
+        approver=approver,
+        case_number=request.case_number,
+        order_id=request.order_id,
+        sighting_id=request.sighting_id,
+        camera=camera,
+        footage_request_id=request.id,
+        file_hashes=[{"name": name, "sha256": digest} for name, digest in files],
+    )
+    seal([entry], lock_chain_head(DisclosureEntry))
+    entry.save(force_insert=True)
+    return entry
+
+
+def ledger_record_locations(
+    *,
+    sightings: Iterable[Sighting],
+    file_hashes: Mapping[UUID, Sequence[tuple[str, str]]] | None = None,
+) -> list[DisclosureEntry]:
+    """One ledger entry of kind location per sighting delivered to the police, in one bulk insert.
+
+    The receiving body is the order's agency and the providing body the camera's municipality; the legal
+    basis and case number are the order's. file_hashes maps a sighting id to the photos sent with it.
+    Costs three queries and one INSERT per call, however many sightings.
+    """
+    from sightings.models import Camera, WantedOrder
+
+    sightings = list(sightings)
+    if not sightings:
+        return []
+    file_hashes = file_hashes or {}
+    # Keyed by text: callers may hold the ids as UUIDs or as the strings a task carried.
+    orders = {
+        str(pk): order
+        for pk, order in WantedOrder.objects.select_related("agency").in_bulk({s.order_id for s in sightings}).items()
+    }
+    cameras = {
+        str(pk): camera
+        for pk, camera in Camera.objects.select_related("municipality__province")
+        .in_bulk({s.camera_id for s in sightings})
+        .items()
+    }
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        data_items, form, safeguards = str(LOCATION_DATA_ITEMS), str(LOCATION_FORM), str(SAFEGUARDS)
+        entries = []
+        for sighting in sightings:
+            order, camera = orders[str(sighting.order_id)], cameras[str(sighting.camera_id)]
+            municipality = camera.municipality
+            entries.append(
+                DisclosureEntry(
+                    kind=DisclosureEntry.Kind.LOCATION,
+                    file_name=str(LOCATION_FILE_NAME) % {"municipality": municipality.name},
+                    recipient=order.agency.name,
+                    purpose=str(LOCATION_PURPOSE) % {"crime": _crime_label(order.crime)},
+                    legal_basis=order.legal_basis,
+                    data_items=data_items,
+                    provided_at=sighting.received_at or now,
+                    window_start=sighting.seen_at,
+                    window_end=sighting.seen_at,
+                    form=form,
+                    safeguards=safeguards,
+                    recipient_agency_id=order.agency_id,
+                    municipality_id=municipality.id,
+                    provider=str(PROVIDER_NAME) % {"municipality": str(municipality)},
+                    requester_id=order.issued_by_id,
+                    approver=None,
+                    case_number=order.case_number,
+                    order_id=order.id,
+                    sighting_id=sighting.id,
+                    camera_id=camera.id,
+                    footage_request_id=None,
+                    file_hashes=[{"name": name, "sha256": digest} for name, digest in file_hashes.get(sighting.id, ())],
+                    created_at=now,
+                )
+            )
+    with transaction.atomic():
+        seal(entries, lock_chain_head(DisclosureEntry))
+        DisclosureEntry.objects.bulk_create(entries)
+    return entries
+
+
+def _actor(actor: Any) -> tuple[Any, str]:
+    """(user id or None, readable label) for a person, an API key or nobody."""
+    from accounts.models import ApiKey
+
+    if isinstance(actor, ApiKey):
+        return actor.user_id, f"key:{actor.prefix}"
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "anonymous"
+    return actor.pk, actor.get_username()
+
+
+def _object(obj: Any) -> tuple[str, str, str]:
+    """(object type, object id, plate) for a model instance, a (type, id) pair or a bare type name."""
+    if isinstance(obj, models.Model):
+        plate = getattr(obj, "plate", "") or getattr(obj, "pattern", "") or ""
+        return obj._meta.model_name, str(obj.pk), plate
+    if isinstance(obj, tuple):
+        return str(obj[0]), str(obj[1]), ""
+    return str(obj), "", ""
+
+
+def _client_ip(request: Any) -> str | None:
+    from accounts.permissions import client_ip
+
+    # The client's address, through TRUSTED_PROXIES' X-Forwarded-For when configured (not the proxy's).
+    address = client_ip(request) if request is not None else None
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def access_log_record_many(
+    *,
+    actor: Any,
+    action: str,
+    objects: Iterable[Any],
+    outcome: str = AccessLogEntry.Outcome.ALLOWED,
+    request: Any = None,
+) -> list[AccessLogEntry]:
+    """One access-log row per object, one INSERT. A denial must be recorded outside any transaction that
+    is about to roll back, or it rolls back with it."""
+    actor_id, actor_label = _actor(actor)
+    ip = _client_ip(request)
+    path = request.get_full_path()[:300] if request is not None else ""
+    now = timezone.now()
+    entries = []
+    for obj in objects:
+        object_type, object_id, plate = _object(obj)
+        entries.append(
+            AccessLogEntry(
+                actor_id=actor_id,
+                actor_label=actor_label[:160],
+                action=action[:40],
+                object_type=object_type[:40],
+                object_id=object_id[:64],
+                plate=plate[:20],
+                outcome=outcome,
+                ip=ip,
+                path=path,
+                at=now,
+            )
+        )
+    if not entries:
+        return []
+    with transaction.atomic():
+        seal(entries, lock_chain_head(AccessLogEntry))
+        AccessLogEntry.objects.bulk_create(entries)
+    return entries
+
+
+def access_log_record(
+    *, actor: Any, action: str, obj: Any, outcome: str = AccessLogEntry.Outcome.ALLOWED, request: Any = None
+) -> AccessLogEntry:
+    """Records that actor did action on obj (a model instance, a (type, id) pair or a type name)."""
+    return access_log_record_many(actor=actor, action=action, objects=[obj], outcome=outcome, request=request)[0]

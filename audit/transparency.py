@@ -1,0 +1,174 @@
+"""The public transparency report: counts only, per municipality and month. No plate, no name, no free text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+
+from audit.models import DisclosureEntry
+from audit.statistics import month_bounds
+from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASES
+
+
+@dataclass
+class MunicipalityMonth:
+    name: str
+    code: str
+    hits: int = 0
+    confirmed: int = 0
+    misread: int = 0
+    footage_requests: int = 0
+    footage_approved: int = 0
+    footage_denied: int = 0
+
+
+COUNTED = ("hits", "confirmed", "misread", "footage_requests", "footage_approved", "footage_denied")
+
+
+def _municipality_rows(since: dt.datetime, until: dt.datetime) -> list[MunicipalityMonth]:
+    from sightings.models import FootageRequest, Municipality, Sighting
+
+    rows: dict[int, dict[str, int]] = {}
+
+    def add(municipality_id: int, **counts: int) -> None:
+        row = rows.setdefault(municipality_id, dict.fromkeys(COUNTED, 0))
+        for key, value in counts.items():
+            row[key] += value
+
+    # A hit delivered to the police is a location disclosure: the ledger keeps the count after sightings go.
+    for row in (
+        DisclosureEntry.objects.filter(
+            kind=DisclosureEntry.Kind.LOCATION, provided_at__gte=since, provided_at__lt=until
+        )
+        .order_by()
+        .values("municipality_id")
+        .annotate(n=Count("id"))
+    ):
+        add(row["municipality_id"], hits=row["n"])
+    for row in (
+        Sighting.objects.filter(seen_at__gte=since, seen_at__lt=until)
+        .order_by()
+        .values("camera__municipality_id")
+        .annotate(
+            confirmed=Count("id", filter=Q(verification=Sighting.Verification.CONFIRMED)),
+            misread=Count("id", filter=Q(verification=Sighting.Verification.MISREAD)),
+        )
+    ):
+        add(row["camera__municipality_id"], confirmed=row["confirmed"], misread=row["misread"])
+    for row in (
+        FootageRequest.objects.filter(created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .values("municipality_id")
+        .annotate(
+            n=Count("id"),
+            approved=Count("id", filter=Q(status=FootageRequest.Status.APPROVED)),
+            denied=Count("id", filter=Q(status=FootageRequest.Status.DENIED)),
+        )
+    ):
+        add(
+            row["municipality_id"],
+            footage_requests=row["n"],
+            footage_approved=row["approved"],
+            footage_denied=row["denied"],
+        )
+    municipalities = Municipality.objects.select_related("province").in_bulk(list(rows))
+    result = [
+        MunicipalityMonth(f"{municipalities[pk].province.name} {municipalities[pk].name}", municipalities[pk].code, **c)
+        for pk, c in rows.items()
+    ]
+    result.sort(key=lambda row: row.code)
+    return result
+
+
+def _by_legal_basis(since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    counts = {
+        row["legal_basis"]: row
+        for row in DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until)
+        .order_by()
+        .values("legal_basis")
+        .annotate(
+            location=Count("id", filter=Q(kind=DisclosureEntry.Kind.LOCATION)),
+            footage=Count("id", filter=Q(kind=DisclosureEntry.Kind.FOOTAGE)),
+        )
+    }
+    return [
+        {
+            "basis": basis,
+            "location": counts.get(code, {}).get("location", 0),
+            "footage": counts.get(code, {}).get("footage", 0),
+        }
+        for code, basis in LEGAL_BASES.items()
+    ]
+
+
+def _publication_list(since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """PIPA 18(4): provisions under items other than 1 and 7 — basis, purpose and scope, per providing body."""
+    codes = [code for code, basis in LEGAL_BASES.items() if basis.requires_publication]
+    rows = (
+        DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until, legal_basis__in=codes)
+        .order_by()
+        .values(
+            "municipality__code",
+            "municipality__province__name",
+            "municipality__name",
+            "legal_basis",
+            "kind",
+            "data_items",
+            "recipient",
+            "order__crime",
+        )
+        .annotate(n=Count("id"), last=Max("provided_at"))
+    )
+    kinds = dict(DisclosureEntry.Kind.choices)
+    published = []
+    for row in rows:
+        category = CRIME_CATEGORIES.get(row["order__crime"] or "")
+        published.append(
+            {
+                "municipality": f"{row['municipality__province__name']} {row['municipality__name']}",
+                "code": row["municipality__code"],
+                "basis": LEGAL_BASES[row["legal_basis"]],
+                # The purpose as the category of the order, never the officer's free text.
+                "purpose": category.label if category else kinds[row["kind"]],
+                "kind": kinds[row["kind"]],
+                "scope": row["data_items"] if row["kind"] == DisclosureEntry.Kind.LOCATION else kinds[row["kind"]],
+                "recipient": row["recipient"],
+                "count": row["n"],
+                "last": row["last"],
+            }
+        )
+    published.sort(key=lambda item: (item["code"], item["basis"].item, str(item["purpose"])))
+    return published
+
+
+def retention_in_force() -> dict[str, Any]:
+    from sightings.models import Municipality
+
+    lookback = Municipality.objects.filter(lookback_retention_hours__gt=0).aggregate(
+        n=Count("id"), longest=Max("lookback_retention_hours")
+    )
+    return {
+        "footage_access_hours": settings.FOOTAGE_ACCESS_HOURS,
+        "footage_retention_days": settings.FOOTAGE_RETENTION_DAYS,
+        "sighting_retention_days": getattr(settings, "SIGHTING_RETENTION_DAYS", None),
+        "lookback_municipalities": lookback["n"],
+        "lookback_longest_hours": lookback["longest"] or 0,
+    }
+
+
+def transparency_report(*, month: dt.date) -> dict[str, Any]:
+    since, until = month_bounds(month, month)
+    rows = _municipality_rows(since, until)
+    totals = MunicipalityMonth("", "", **{key: sum(getattr(row, key) for row in rows) for key in COUNTED})
+    return {
+        "month": month,
+        "municipalities": rows,
+        "totals": totals,
+        "by_legal_basis": _by_legal_basis(since, until),
+        "publication": _publication_list(since, until),
+        "retention": retention_in_force(),
+    }

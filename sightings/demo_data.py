@@ -1,0 +1,158 @@
+"""The demo's cameras, agency, users and orders: realistic, deterministic and idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from sightings.models import Camera, Municipality, OrderEvent, WantedOrder
+
+# A corridor from 고양 through Seoul to 성남 and on to 수원, so simulated vehicles cross municipalities.
+# 은평구 and 서초구 were the first centres linked to the police in 2019.
+CAMERA_PLAN: dict[str, tuple[dt.date, list[str]]] = {
+    "41280": (dt.date(2020, 7, 1), ["중앙로", "고양대로", "호국로", "통일로", "강송로", "백석로"]),
+    "11380": (
+        dt.date(2019, 9, 2),
+        ["통일로", "연서로", "진관대로", "은평로", "서오릉로", "증산로", "수색로", "가좌로"],
+    ),
+    "11410": (dt.date(2020, 3, 2), ["통일로", "연희로", "성산로", "신촌로", "독립문로", "충정로"]),
+    "11440": (dt.date(2020, 3, 2), ["월드컵로", "마포대로", "양화로", "성산로", "강변북로", "독막로"]),
+    "11110": (dt.date(2021, 1, 4), ["세종대로", "종로", "율곡로", "자하문로", "대학로", "창경궁로"]),
+    "11650": (
+        dt.date(2019, 9, 2),
+        ["강남대로", "반포대로", "서초대로", "남부순환로", "사평대로", "양재대로", "헌릉로", "방배로"],
+    ),
+    "11680": (dt.date(2020, 9, 1), ["테헤란로", "도산대로", "영동대로", "언주로", "봉은사로", "삼성로"]),
+    "41130": (dt.date(2021, 6, 1), ["성남대로", "분당수서로", "판교로", "수정로", "산성대로", "야탑로"]),
+    "41110": (dt.date(2021, 6, 1), ["경수대로", "수원천로", "권광로", "팔달로", "중부대로", "동수원로"]),
+}
+
+DEMO_AGENCY = {"code": "smpa-112", "name": "서울경찰청 112치안종합상황실"}
+
+DEMO_ORDERS = [
+    {
+        "plate": "12가3456",
+        "crime": "robbery",
+        "legal_basis": "18-2-7",
+        "case_number": "2026-서울은평-01234",
+        "priority": WantedOrder.Priority.HIGH,
+        "vehicle": {"make": "현대", "model": "쏘나타", "colour": "흰색"},
+    },
+    {
+        "plate": "234러5678",
+        "crime": "kidnapping",
+        "legal_basis": "18-2-3",
+        "case_number": "2026-서울서초-00417",
+        "priority": WantedOrder.Priority.URGENT,
+        "urgency_confirmed_by": "112 상황팀장 김민수",
+        "vehicle": {"make": "기아", "model": "카니발", "colour": "검정"},
+    },
+    {
+        "plate": "68보1029",
+        "crime": "missing-dementia",
+        "legal_basis": "18-2-3",
+        "case_number": "",
+        "priority": WantedOrder.Priority.URGENT,
+        "urgency_confirmed_by": "112 상황팀장 김민수",
+        "vehicle": {"make": "현대", "model": "아반떼", "colour": "은색"},
+    },
+    {
+        "pattern": "45누71**",
+        "crime": "hit-and-run",
+        "legal_basis": "18-2-7",
+        "case_number": "2026-경기성남-00981",
+        "priority": WantedOrder.Priority.NORMAL,
+        "vehicle": {"make": "제네시스", "model": "G80", "colour": "회색"},
+    },
+]
+
+
+def _cameras_around(municipality: Municipality, roads: list[str]) -> list[dict]:
+    # Seeded by the code so every run puts each camera in the same place.
+    rng = random.Random(municipality.code)
+    cameras = []
+    for number, road in enumerate(roads, start=1):
+        angle = rng.uniform(0, 2 * math.pi)
+        distance_km = rng.uniform(0.3, 2.2)
+        cameras.append(
+            {
+                "code": f"{municipality.code}-C{number:03d}",
+                "name": f"{municipality.name} {road} {rng.randint(1, 9)}번 교차로",
+                "lat": round(municipality.lat + distance_km / 111.0 * math.sin(angle), 6),
+                "lon": round(municipality.lon + distance_km / 88.0 * math.cos(angle), 6),
+                "kind": Camera.Kind.ARTERIAL if number % 3 else Camera.Kind.CRIME_PREVENTION,
+            }
+        )
+    return cameras
+
+
+@transaction.atomic
+def demo_cameras_seed() -> int:
+    count = 0
+    for code, (linked_since, roads) in CAMERA_PLAN.items():
+        municipality = Municipality.objects.get(code=code)
+        municipality.linked_since = linked_since
+        municipality.save(update_fields=["linked_since"])
+        for camera in _cameras_around(municipality, roads):
+            Camera.objects.update_or_create(municipality=municipality, code=camera.pop("code"), defaults=camera)
+            count += 1
+    return count
+
+
+def _user(username: str, password: str, **fields) -> User:
+    user, _ = User.objects.update_or_create(username=username, defaults=fields)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def demo_people_seed(*, password: str) -> tuple[Agency, User]:
+    agency, _ = Agency.objects.update_or_create(code=DEMO_AGENCY["code"], defaults={"name": DEMO_AGENCY["name"]})
+    officer = _user(
+        "officer", password, role=User.Role.OFFICER, agency=agency, first_name="지훈", last_name="박", is_active=True
+    )
+    _user(
+        "operator",
+        password,
+        role=User.Role.OPERATOR,
+        municipality=Municipality.objects.get(code="11380"),
+        first_name="서연",
+        last_name="이",
+    )
+    _user(
+        "operator2",
+        password,
+        role=User.Role.OPERATOR,
+        municipality=Municipality.objects.get(code="11650"),
+        first_name="도윤",
+        last_name="최",
+    )
+    _user("auditor", password, role=User.Role.AUDITOR, first_name="하은", last_name="정")
+    _user("admin", password, role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+    return agency, officer
+
+
+@transaction.atomic
+def demo_orders_seed(*, agency: Agency, officer: User) -> int:
+    now = timezone.now()
+    for spec in DEMO_ORDERS:
+        spec = dict(spec)
+        key = {"plate": spec.pop("plate", ""), "pattern": spec.pop("pattern", ""), "agency": agency}
+        order, created = WantedOrder.objects.update_or_create(
+            **key,
+            defaults={
+                **spec,
+                "issued_by": officer,
+                "status": WantedOrder.Status.ACTIVE,
+                "expires_at": now + dt.timedelta(days=7),
+            },
+        )
+        if created:
+            OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CREATED, actor=officer, reason="demo")
+    return len(DEMO_ORDERS)

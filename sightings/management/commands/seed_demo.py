@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandParser
+
+from sightings.demo_data import demo_cameras_seed, demo_orders_seed, demo_people_seed
+from sightings.reference import reference_data_load
+
+DEFAULT_PASSWORD = "wassweb-demo"  # noqa: S105 — the demo's documented password, never used in production
+
+
+class Command(BaseCommand):
+    help = "Loads the reference data and the demo's cameras, agency, users and orders (safe to run again)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password for every demo user")
+
+    def handle(self, *args, password: str, **options) -> None:
+        self.stdout.write("Loading provinces and municipalities…")
+        provinces, municipalities = reference_data_load()
+        self.stdout.write("Placing cameras…")
+        cameras = demo_cameras_seed()
+        self.stdout.write("Creating the agency and users…")
+        agency, officer = demo_people_seed(password=password)
+        orders = demo_orders_seed(agency=agency, officer=officer)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {provinces} provinces, {municipalities} municipalities, {cameras} cameras, "
+                f"{orders} active orders; users officer, operator, operator2, auditor, admin "
+                f"with password {password!r}."
+            )
+        )

@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASES
+
+
+class Province(models.Model):
+    """A 시도: one of the 17 provinces and metropolitan cities."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=20)
+    lat = models.FloatField()
+    lon = models.FloatField()
+
+    class Meta:
+        verbose_name = _("province")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A 시군구 whose smart-city centre runs cameras; code is the 5-digit administrative code."""
+
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=20)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="municipalities")
+    kind = models.CharField(_("kind"), max_length=20)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    linked_since = models.DateField(_("centre linked since"), null=True, blank=True)
+    # Opt-in look-back buffer of keyed hashes of unmatched reads; 0 hours keeps nothing.
+    lookback_retention_hours = models.PositiveSmallIntegerField(_("look-back retention (hours)"), default=0)
+    lookback_secret = models.BinaryField(max_length=32, default=secrets.token_bytes, editable=False)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.province.name} {self.name}"
+
+    @property
+    def is_linked(self) -> bool:
+        return self.linked_since is not None
+
+
+class Camera(models.Model):
+    class Kind(models.TextChoices):
+        ARTERIAL = "arterial", _("Arterial road")
+        CRIME_PREVENTION = "crime_prevention", _("Crime prevention")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="cameras")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ARTERIAL)
+    reads_plates = models.BooleanField(_("plate reading"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("camera")
+        ordering = ["municipality__code", "code"]
+        constraints = [
+            # Integrations name cameras by code within their own municipality.
+            models.UniqueConstraint(
+                fields=["municipality", "code"], name="sightings_camera_code_unique_per_municipality"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class WantedOrder(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+        RESOLVED = "resolved", _("Resolved")
+        EXPIRED = "expired", _("Expired")
+
+    class Priority(models.TextChoices):
+        URGENT = "urgent", _("Urgent")
+        HIGH = "high", _("High")
+        NORMAL = "normal", _("Normal")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plate = models.CharField(_("plate"), max_length=20, blank=True)
+    pattern = models.CharField(_("partial plate pattern"), max_length=20, blank=True)
+    vehicle = models.JSONField(_("vehicle description"), default=dict, blank=True)
+    crime = models.CharField(
+        _("crime or urgency"), max_length=40, choices=[(slug, c.label) for slug, c in CRIME_CATEGORIES.items()]
+    )
+    legal_basis = models.CharField(
+        _("PIPA legal basis"), max_length=10, choices=[(code, b.text) for code, b in LEGAL_BASES.items()]
+    )
+    case_number = models.CharField(_("case number"), max_length=40, blank=True)
+    urgency_confirmed_by = models.CharField(_("urgency confirmed by"), max_length=120, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_orders")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="orders")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.HIGH)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wanted order")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="sightings_wantedorder_plate_xor_pattern",
+                condition=(Q(plate="") & ~Q(pattern="")) | (~Q(plate="") & Q(pattern="")),
+            ),
+        ]
+        indexes = [
+            # The hotlist compiles from active orders; beat expires them by expiry time.
+            models.Index(fields=["status", "expires_at"], name="sightings_order_status_expiry"),
+            # An agency's own order list.
+            models.Index(fields=["agency", "-created_at"], name="sightings_order_agency_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.plate or self.pattern
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE and self.expires_at > timezone.now()
+
+
+class OrderEvent(models.Model):
+    """Each change of an order's state, with who made it and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        RENEWED = "renewed", _("Renewed")
+        CANCELLED = "cancelled", _("Cancelled")
+        RESOLVED = "resolved", _("Resolved")
+        EXPIRED = "expired", _("Expired")
+
+    order = models.ForeignKey(WantedOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind}"
+
+
+def sighting_photo_path(instance: Sighting, filename: str) -> str:
+    return f"sightings/{instance.seen_at:%Y/%m/%d}/{instance.id}/{filename}"
+
+
+class Sighting(models.Model):
+    """A plate read that matched an active wanted order."""
+
+    class MatchKind(models.TextChoices):
+        EXACT = "exact", _("Exact")
+        PATTERN = "pattern", _("Partial plate")
+        MISREAD = "misread", _("Possible misread")
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", _("Not verified")
+        CONFIRMED = "confirmed", _("Confirmed")
+        MISREAD = "misread", _("Misread")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(WantedOrder, on_delete=models.PROTECT, related_name="sightings")
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="sightings")
+    read_id = models.UUIDField(_("read id"))
+    plate = models.CharField(_("plate as read"), max_length=20)
+    match_kind = models.CharField(_("match"), max_length=10, choices=MatchKind.choices)
+    score = models.FloatField()
+    confidence = models.FloatField(null=True, blank=True)
+    seen_at = models.DateTimeField(_("seen at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    retrospective = models.BooleanField(_("found in the look-back buffer"), default=False)
+    plate_image = models.FileField(upload_to=sighting_photo_path, blank=True)
+    vehicle_image = models.FileField(upload_to=sighting_photo_path, blank=True)
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    dispatched_unit = models.CharField(_("patrol unit dispatched"), max_length=60, blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Position in the live alert stream, given after commit in commit order, so "everything after N" never
+    # skips a hit that committed late (docs/ALERTS.md). Unique, hence indexed: replay reads position > N.
+    stream_position = models.BigIntegerField(_("alert stream position"), null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("sighting")
+        ordering = ["-seen_at"]
+        constraints = [
+            # The same read delivered twice (retries, replays) still gives one sighting per order.
+            models.UniqueConstraint(fields=["read_id", "order"], name="sightings_sighting_one_per_read_and_order"),
+        ]
+        indexes = [
+            # An order's trail and timeline, newest first.
+            models.Index(fields=["order", "-seen_at"], name="sightings_sight_order_trail"),
+            # A municipality's dashboard: sightings of its cameras, newest first.
+            models.Index(fields=["camera", "-seen_at"], name="sightings_sight_camera_recent"),
+            # Live feed and replay after reconnect: everything received after a point.
+            models.Index(fields=["received_at", "id"], name="sightings_sight_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate} @ {self.camera_id} {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class FootageRequest(models.Model):
+    """An officer's request to a municipal centre for footage about a sighting or a camera and time window."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(WantedOrder, on_delete=models.PROTECT, related_name="footage_requests")
+    sighting = models.ForeignKey(
+        Sighting, null=True, blank=True, on_delete=models.PROTECT, related_name="footage_requests"
+    )
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="footage_requests")
+    # The camera's municipality at the time of the request: its operators decide.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="footage_requests")
+    window_start = models.DateTimeField(_("from"))
+    window_end = models.DateTimeField(_("until"))
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(
+        _("PIPA legal basis"), max_length=10, choices=[(code, b.text) for code, b in LEGAL_BASES.items()]
+    )
+    case_number = models.CharField(_("case number"), max_length=40)
+    urgent = models.BooleanField(_("urgent: a life is in danger"), default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="footage_requests"
+    )
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="footage_requests")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    deny_reason = models.TextField(_("reason for denial"), blank=True)
+    # Set when an urgent request waited longer than FOOTAGE_URGENT_ESCALATE_MINUTES without a decision.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    access_until = models.DateTimeField(_("access until"), null=True, blank=True)
+    access_revoked_at = models.DateTimeField(_("access ended at"), null=True, blank=True)
+    purge_after = models.DateTimeField(_("files purged after"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("files purged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("footage request")
+        ordering = ["-created_at"]
+        permissions = [("download_footage", "Can view and download the footage of an approved request")]
+        constraints = [
+            models.CheckConstraint(
+                name="sightings_footagerequest_window_ordered", condition=Q(window_end__gt=models.F("window_start"))
+            ),
+            models.CheckConstraint(
+                name="sightings_footagerequest_denial_has_reason",
+                condition=~Q(status="denied") | ~Q(deny_reason=""),
+            ),
+        ]
+        indexes = [
+            # An operator's queue: their municipality's requests, pending first, newest first.
+            models.Index(fields=["municipality", "status", "-created_at"], name="sightings_footage_queue"),
+            # An officer's list: their agency's requests, newest first.
+            models.Index(fields=["agency", "-created_at"], name="sightings_footage_agency"),
+            # Beat: urgent pending requests to escalate, grants to revoke, files to purge.
+            models.Index(fields=["status", "urgent", "created_at"], name="sightings_footage_escalate"),
+            models.Index(fields=["access_until"], name="sightings_footage_access_end"),
+            models.Index(fields=["purge_after"], name="sightings_footage_purge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} {self.camera_id} {self.window_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def access_open(self, now=None) -> bool:
+        """Whether the requesting officer's time-limited access is still running."""
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.APPROVED
+            and self.access_until is not None
+            and self.access_until > now
+            and self.access_revoked_at is None
+            and self.purged_at is None
+        )
+
+
+def footage_file_path(instance: FootageFile, filename: str) -> str:
+    # Not under any served URL: files leave only through the view that checks the grant and logs access.
+    return f"footage/{instance.request_id}/{instance.id}/{filename}"
+
+
+class FootageFile(models.Model):
+    """A clip or photo provided with an approved request; the row and its SHA-256 outlive the purged file."""
+
+    class Kind(models.TextChoices):
+        CLIP = "clip", _("Video clip")
+        PHOTO = "photo", _("Photo")
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", _("Uploaded by the centre")
+        PLATE_PHOTO = "plate_photo", _("Sighting's plate photo")
+        VEHICLE_PHOTO = "vehicle_photo", _("Sighting's vehicle photo")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(FootageRequest, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=footage_file_path, max_length=255, blank=True)
+    name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("footage file")
+        ordering = ["created_at", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LookbackRead(models.Model):
+    """One unmatched read kept by an opted-in municipality: a keyed hash of the plate, the camera and the time.
+
+    Never the plate text or an image. On PostgreSQL the table is partitioned by hour of `purge_after`
+    (seen_at + the municipality's retention), so purging is dropping the partitions that have run out; the
+    table is created by migration 0003 and its partitions by sightings.lookback.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    camera = models.ForeignKey(
+        Camera, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    plate_hash = models.BinaryField(max_length=32)
+    seen_at = models.DateTimeField()
+    purge_after = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # A new order's plate, keyed per municipality, looked up in every opted-in buffer.
+            models.Index(fields=["plate_hash"], name="sightings_lookback_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"look-back read {self.pk}"

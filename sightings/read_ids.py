@@ -1,0 +1,60 @@
+"""Which read ids arrived recently, so a retried batch is accepted once (docs/INGEST.md).
+
+Only the read's UUID is kept, for READS_DEDUP_SECONDS: no plate, no camera, no time. An id is a random
+number chosen by the integration, so the set says nothing about any vehicle, and it empties itself.
+Redis holds it when REDIS_URL is set (shared by every web process); otherwise Django's cache does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+
+KEY_PREFIX = b"wassweb:read:"
+
+# One round trip per batch: SET NX EX for every id, answering 1 for ids seen for the first time.
+_CLAIM_SCRIPT = """
+local fresh = {}
+for i, key in ipairs(KEYS) do
+    fresh[i] = redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) and 1 or 0
+end
+return fresh
+"""
+
+
+@functools.cache
+def _redis():
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client, client.register_script(_CLAIM_SCRIPT)
+
+
+def _key(read_id: str) -> bytes:
+    # read_id is canonical UUID text (sightings.reads); its 16 bytes keep the key short, and fromhex is cheap.
+    return KEY_PREFIX + bytes.fromhex(read_id.replace("-", ""))
+
+
+def read_ids_claim(read_ids: Sequence[str]) -> list[bool]:
+    """For each id (canonical UUID text), True if it was not seen within the window; marks all as seen."""
+    if not read_ids:
+        return []
+    ttl = settings.READS_DEDUP_SECONDS
+    if settings.REDIS_URL:
+        _, claim = _redis()
+        return [bool(fresh) for fresh in claim(keys=[_key(read_id) for read_id in read_ids], args=[ttl])]
+    return [cache.add(f"read:{read_id}", 1, timeout=ttl) for read_id in read_ids]
+
+
+def read_ids_release(read_ids: Sequence[str]) -> None:
+    """Forgets ids claimed for a batch that could not be queued, so the client's retry is not a duplicate."""
+    if not read_ids:
+        return
+    if settings.REDIS_URL:
+        client, _ = _redis()
+        client.delete(*[_key(read_id) for read_id in read_ids])
+    else:
+        cache.delete_many([f"read:{read_id}" for read_id in read_ids])

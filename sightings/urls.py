@@ -1,0 +1,21 @@
+"""HTML pages of the sightings app (orders, dashboards, footage)."""
+
+from django.urls import path
+
+from sightings import footage_views, order_views
+
+app_name = "sightings"
+urlpatterns: list = [
+    path("orders/", order_views.order_list, name="order-list"),
+    path("orders/new/", order_views.order_new, name="order-new"),
+    path("orders/<uuid:order_id>/", order_views.order_detail, name="order-detail"),
+    path("orders/<uuid:order_id>/renew/", order_views.order_renew, name="order-renew"),
+    path("orders/<uuid:order_id>/cancel/", order_views.order_cancel, name="order-cancel"),
+    path("orders/<uuid:order_id>/resolve/", order_views.order_resolve, name="order-resolve"),
+    path("municipalities/<str:code>/lookback/", order_views.lookback_settings, name="lookback-settings"),
+    path("footage/", footage_views.footage_list, name="footage-list"),
+    path("footage/new/", footage_views.footage_new, name="footage-new"),
+    path("footage/<uuid:request_id>/", footage_views.footage_detail, name="footage-detail"),
+    path("footage/<uuid:request_id>/approve/", footage_views.footage_approve, name="footage-approve"),
+    path("footage/<uuid:request_id>/deny/", footage_views.footage_deny, name="footage-deny"),
+]

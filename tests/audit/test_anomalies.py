@@ -1,0 +1,124 @@
+"""Anomaly flags fire on constructed patterns and stay quiet on ordinary work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from audit.anomalies import BULK_ACCESS_PER_HOUR, REPEATED_LOOKUPS, Kind, anomaly_flags
+from audit.services import access_log_record, access_log_record_many, ledger_record_footage, ledger_record_locations
+from sightings.models import WantedOrder
+from tests.audit.test_ledger import make_footage_request, make_sighting
+
+
+def _recent(weekday: int, hour: int) -> dt.datetime:
+    """The most recent past day with this ISO weekday (1 = Monday), at hour:15 in the site's time zone."""
+    day = timezone.localdate() - dt.timedelta(days=1)
+    while day.isoweekday() != weekday:
+        day -= dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 15)))
+
+
+def _flags() -> dict[str, list]:
+    now = timezone.now()
+    return anomaly_flags(since=now - dt.timedelta(days=30), until=now + dt.timedelta(minutes=1))
+
+
+@pytest.fixture
+def ordinary_work(order, camera, officer, operator):
+    """A day's lawful work: hits, a few looks at them, one footage request approved on a weekday morning."""
+    order.created_at = timezone.now() - dt.timedelta(days=10)
+    order.save(update_fields=["created_at"])
+    sightings = [make_sighting(order, camera) for _ in range(3)]
+    ledger_record_locations(sightings=sightings)
+    for sighting in sightings:
+        access_log_record(actor=officer, action="view", obj=sighting)
+    request = make_footage_request(order, camera, officer)
+    ledger_record_footage(
+        request=request, approver=operator, files=[("clip.mp4", "ab" * 32)], provided_at=_recent(3, 10)
+    )
+
+
+def test_ordinary_work_raises_no_flag(ordinary_work):
+    assert {kind: flags for kind, flags in _flags().items() if flags} == {}
+
+
+def test_it_flags_one_person_looking_up_one_plate_again_and_again(ordinary_work, order, camera, officer):
+    sighting = make_sighting(order, camera)
+    for _ in range(REPEATED_LOOKUPS):
+        access_log_record(actor=officer, action="view", obj=sighting)
+    [flag] = _flags()[Kind.REPEATED_LOOKUP]
+    assert flag.who == "officer" and order.plate in flag.detail and flag.count == REPEATED_LOOKUPS + 3
+
+
+def test_it_flags_a_disclosure_after_the_order_was_closed(ordinary_work, order, camera):
+    order.status, order.closed_at = WantedOrder.Status.CANCELLED, timezone.now()
+    order.save(update_fields=["status", "closed_at"])
+    [entry] = ledger_record_locations(sightings=[make_sighting(order, camera)])
+    [flag] = _flags()[Kind.NO_ACTIVE_ORDER]
+    assert flag.entry_id == entry.id and f"#{entry.sequence}" in flag.detail
+
+
+def test_it_flags_a_footage_request_made_after_the_order_expired(ordinary_work, order, camera, officer):
+    order.expires_at = timezone.now() - dt.timedelta(minutes=5)
+    order.save(update_fields=["expires_at"])
+    make_footage_request(order, camera, officer, case_number="2026-LATE-1")
+    flags = _flags()[Kind.NO_ACTIVE_ORDER]
+    assert any("2026-LATE-1" in flag.detail for flag in flags)
+
+
+@pytest.mark.parametrize(("weekday", "hour"), [(6, 11), (2, 23), (4, 7), (5, 18)])
+def test_it_flags_footage_approved_outside_working_hours(
+    ordinary_work, order, camera, officer, operator, weekday, hour
+):
+    request = make_footage_request(order, camera, officer, urgent=True)
+    entry = ledger_record_footage(request=request, approver=operator, files=[], provided_at=_recent(weekday, hour))
+    [flag] = _flags()[Kind.OUTSIDE_HOURS]
+    assert flag.entry_id == entry.id and flag.who == "operator"
+
+
+@pytest.mark.parametrize("hour", [9, 17])
+def test_working_hours_are_not_flagged(ordinary_work, order, camera, officer, operator, hour):
+    request = make_footage_request(order, camera, officer)
+    ledger_record_footage(request=request, approver=operator, files=[], provided_at=_recent(1, hour))
+    assert _flags()[Kind.OUTSIDE_HOURS] == []
+
+
+def test_it_flags_bulk_access(ordinary_work, auditor):
+    access_log_record_many(actor=auditor, action="view", objects=[("sighting", n) for n in range(BULK_ACCESS_PER_HOUR)])
+    [flag] = _flags()[Kind.BULK_ACCESS]
+    assert flag.who == "auditor" and flag.count == BULK_ACCESS_PER_HOUR
+
+
+def test_just_under_the_bulk_threshold_is_not_flagged(ordinary_work, auditor):
+    access_log_record_many(
+        actor=auditor, action="view", objects=[("sighting", n) for n in range(BULK_ACCESS_PER_HOUR - 1)]
+    )
+    assert _flags()[Kind.BULK_ACCESS] == []
+
+
+@pytest.mark.parametrize("approver", ["officer", "colleague"])
+def test_it_flags_requester_and_approver_of_the_same_body(ordinary_work, request, order, camera, officer, approver):
+    from accounts.models import User
+
+    if approver == "colleague":
+        approver = User.objects.create(username="colleague", role=User.Role.OFFICER, agency=officer.agency)
+    else:
+        approver = officer
+    footage_request = make_footage_request(order, camera, officer)
+    entry = ledger_record_footage(request=footage_request, approver=approver, files=[], provided_at=_recent(2, 11))
+    [flag] = _flags()[Kind.SAME_BODY]
+    assert flag.entry_id == entry.id
+
+
+def test_the_anomaly_page_lists_the_flags(client, auditor, ordinary_work, order, camera, officer):
+    sighting = make_sighting(order, camera)
+    for _ in range(REPEATED_LOOKUPS):
+        access_log_record(actor=officer, action="view", obj=sighting)
+    client.force_login(auditor)
+    response = client.get("/audit/anomalies/")
+    assert response.status_code == 200
+    assert response.context["total"] == 1
+    assert f"{REPEATED_LOOKUPS + 3}" in response.content.decode()

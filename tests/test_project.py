@@ -1,0 +1,18 @@
+"""The project as a whole: system checks and migrations are clean."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+def test_system_check_is_clean():
+    out = StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    # Raises SystemExit(1) when a model change has no migration.
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

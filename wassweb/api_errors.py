@@ -1,0 +1,60 @@
+"""One error shape for the whole API: {"detail": ..., "errors": {...}} with a 4xx status.
+
+A backing service that is briefly away (Redis restarting, the database connection dropped) is a 503 with
+Retry-After, never a 500: the client sends the same request again and, the reads API being idempotent on
+read ids, nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.defaults import page_not_found
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+OUTAGES = (RedisConnectionError, RedisTimeoutError, BrokerError, DatabaseOperationalError, DatabaseInterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("A service this request needs is briefly unavailable. Send the same request again shortly.")
+    default_code = "service_unavailable"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    outage = isinstance(exc, OUTAGES)
+    if outage:
+        logger.warning("answering 503: %s: %s", type(exc).__name__, exc)
+        exc = ServiceUnavailable()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {"detail": "The request is not valid; see errors.", "errors": errors}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {"detail": str(detail), "errors": {}}
+    if outage:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: API clients get the API's JSON error for an unknown URL (e.g. a malformed id), people the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found.")), "errors": {}}, status=404)
+    return page_not_found(request, exception)

@@ -1,0 +1,22 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wassweb.settings")
+# Django must be set up before anything imports models through Channels routing.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from accounts.asgi import SocketSecurityGate  # noqa: E402
+from sightings.ws_auth import AlertSocketAuth  # noqa: E402
+from wassweb.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # Session sockets must come from an allowed Origin; bearer-key sockets carry no cookie to abuse.
+        # Then the separated network and the second factor, as for HTTP.
+        "websocket": AlertSocketAuth(SocketSecurityGate(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,366 @@
+"""wassweb settings, read from the environment.
+
+WASSWEB_MODE picks the defaults: `production` (the default, secure), `demo` (one process, SQLite,
+relaxed and saying so on every page) or `test`. DATABASE_URL and REDIS_URL switch on the real services.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+from django.utils.translation import gettext_lazy as _
+
+from accounts.networks import ANYWHERE, PRIVATE_NETWORKS, parse_networks
+from wassweb.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("WASSWEB_VAR_DIR", str(BASE_DIR / "var")))
+
+MODE = env_choice("WASSWEB_MODE", "production", {"production", "demo", "test"})
+DEMO = MODE == "demo"
+TESTING = MODE == "test"
+RELAXED = DEMO or TESTING
+
+DEBUG = env_bool("DEBUG", default=DEMO)
+
+
+def _secret_key() -> str:
+    configured = env_str("SECRET_KEY")
+    if configured:
+        return configured
+    if not RELAXED:
+        raise ImproperlyConfigured("SECRET_KEY must be set in production (WASSWEB_MODE=production).")
+    # The demo keeps a random key on disk so sessions survive a restart; it is never committed.
+    key_file = VAR_DIR / "demo_secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = get_random_secret_key()
+    key_file.write_text(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if RELAXED else [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "channels",
+    "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "accounts",
+    "sightings",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Separated network and second factor, before any view runs (accounts/middleware.py).
+    "accounts.middleware.SecurityGateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so it sees the outcome of a login attempt and answers a locked-out one.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "wassweb.urls"
+WSGI_APPLICATION = "wassweb.wsgi.application"
+ASGI_APPLICATION = "wassweb.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wassweb.context_processors.deployment",
+            ],
+        },
+    },
+]
+
+# Database: PostgreSQL through psycopg 3 when DATABASE_URL is set, otherwise a SQLite file.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not memory, so a live daphne process started by the tests sees the same data.
+            # One file per test run, so parallel runs in one checkout do not share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out credentials before any password is checked.
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Internationalisation: Korean first, English shipped.
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# The demo and the tests serve straight from the finders; production serves what collectstatic gathered.
+STATIC_ROOT = None if RELAXED else Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Static files are served by the app itself (no CDN); the demo and tests skip collectstatic.
+WHITENOISE_USE_FINDERS = RELAXED
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media-not-served/"  # files leave only through views that check and log access
+
+# Redis: Celery broker and the Channels layer. Without it everything runs in one process.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py's async pool fails at once when full, so size it explicitly. Its default 5 s read
+                # timeout equals channels-redis' 5 s BZPOPMIN, which made idle sockets fail with "Timeout reading".
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("CHANNELS_REDIS_MAX_CONNECTIONS", 200),
+                        "socket_timeout": env_int("CHANNELS_REDIS_SOCKET_TIMEOUT", 15, minimum=6),
+                    }
+                ],
+                "capacity": 1000,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL or TESTING)
+CELERY_TASK_EAGER_PROPAGATES = True
+# A worker killed mid-batch leaves the message unacknowledged, so another worker redoes it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An unacknowledged batch goes back to the queue this long after it was taken, so a killed worker's batch is
+# redone by another; longer than any batch takes (well under a second), short enough that a hit is late by
+# minutes, not the broker's default hour. Redone batches store nothing twice (unique read_id + order).
+# Workers look for such batches every CELERY_RESTORE_INTERVAL seconds (kombu's default is about 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1),
+    "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10, minimum=1),
+    "unacked_restore_throttle": 1,
+}
+# Fault-injection tests only (tests/reliability/): hold each batch's transaction open this many milliseconds
+# so a worker can be killed or its connection dropped in the middle. Always 0 outside those tests.
+READS_MATCH_FAULT_DELAY_MS = env_int("READS_MATCH_FAULT_DELAY_MS", 0, minimum=0) if TESTING else 0
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Wanted orders expire on time (the hotlist also drops an order the moment it passes its expiry).
+    "orders-expire": {"task": "sightings.orders_expire", "schedule": 30.0},
+    # A worker killed between storing hits and announcing them leaves them out of the alert stream (and so out
+    # of every replay); this puts them in, a few seconds late rather than never.
+    "alerts-announce-pending": {"task": "sightings.alerts_announce_pending", "schedule": 10.0},
+    # Look-back buffer: create the coming hour partitions, drop those past retention.
+    "lookback-maintain": {"task": "sightings.lookback_maintain", "schedule": 300.0},
+}
+
+REST_FRAMEWORK = {
+    # People by session (second factor enforced by accounts.middleware), or by their own `api`-scope key.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.PersonalKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "wassweb.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 100,
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "wassweb API",
+    "DESCRIPTION": "Plate reads in, wanted-vehicle hits out, footage disclosure and the PIPA ledger.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI is served from the vendored sidecar package: no CDN on a separated network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The error answers every operation shares (400/401/403/404/409/503, one shape) are documented in one place.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wassweb.api_schema.add_error_responses",
+    ],
+}
+
+# Security: production values are the defaults; the demo and the tests run over plain HTTP on loopback.
+SESSION_COOKIE_SECURE = not RELAXED
+CSRF_COOKIE_SECURE = not RELAXED
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not RELAXED)
+# Load balancers and process managers probe /health/ over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if RELAXED else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not RELAXED
+SECURE_HSTS_PRELOAD = not RELAXED
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Reads API: the largest batch and body the ingest endpoint accepts.
+READS_MAX_BATCH = 1000
+# Read ids are remembered this long (ids only, docs/INGEST.md), so a retried batch is accepted once.
+READS_DEDUP_SECONDS = env_int("READS_DEDUP_SECONDS", 600, minimum=10)
+READS_MAX_BODY_BYTES = env_int("READS_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = READS_MAX_BODY_BYTES
+
+# Footage requests: urgent ones escalate when undecided this long; the officer's access and the files'
+# retention run from the approval. The ledger entry is kept after the files are purged.
+FOOTAGE_URGENT_ESCALATE_MINUTES = env_int("FOOTAGE_URGENT_ESCALATE_MINUTES", 15, minimum=1)
+FOOTAGE_ACCESS_HOURS = env_int("FOOTAGE_ACCESS_HOURS", 72, minimum=1)
+FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
+FOOTAGE_MAX_FILE_BYTES = env_int("FOOTAGE_MAX_FILE_BYTES", 500 * 1024 * 1024, minimum=1024)
+FOOTAGE_MAX_FILES = env_int("FOOTAGE_MAX_FILES", 20, minimum=1)
+FOOTAGE_MAX_WINDOW_HOURS = env_int("FOOTAGE_MAX_WINDOW_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "footage-escalate-urgent": {"task": "sightings.footage_escalate_urgent", "schedule": 60.0},
+        "footage-expire-access": {"task": "sightings.footage_expire_access", "schedule": 300.0},
+        "footage-purge-files": {"task": "sightings.footage_purge_files", "schedule": 3600.0},
+    }
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "wassweb.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env_choice("LOG_FORMAT", "plain", {"plain", "json"})}
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# django-guardian: no object permissions for anonymous people, so no placeholder user either.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+# Security (people and machines). See README "Security".
+# Second factor (TOTP, with one-use recovery codes) for every person. The demo and the tests relax it.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=not RELAXED)
+OTP_TOTP_ISSUER = "wassweb"
+OTP_RECOVERY_CODE_COUNT = 10
+# Lock-out after repeated failed sign-ins, counted per username and per client address separately.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.permissions.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = not TESTING
+# Separated network: per-role allow-lists (comma-separated CIDRs). Production defaults to loopback and the
+# private ranges; the demo and tests allow any address. "keys" governs machine clients' API keys, whose
+# own allowed_networks can narrow it further.
+_default_networks = list(ANYWHERE if RELAXED else PRIVATE_NETWORKS)
+ALLOWED_NETWORKS = {
+    role: env_list(f"ALLOWED_NETWORKS_{role.upper()}", _default_networks)
+    for role in ("officer", "operator", "auditor", "admin", "keys")
+}
+# X-Forwarded-For is believed only from these proxies (comma-separated CIDRs); empty: never.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _name, _values in [*((f"ALLOWED_NETWORKS_{k.upper()}", v) for k, v in ALLOWED_NETWORKS.items())] + [
+    ("TRUSTED_PROXIES", TRUSTED_PROXIES)
+]:
+    try:
+        parse_networks(_values, setting=_name)
+    except ValueError as _error:
+        raise ImproperlyConfigured(str(_error)) from None
+# Content Security Policy: no inline script or style anywhere; everything comes from this origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, "ws:", "wss:"] if RELAXED else [SELF, "wss:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The reads API is rate-limited per integration key (accounts.throttles): a centre's platform sends a few
+# batches a second; set READS_RATE_LIMIT higher for benchmarks that push one key hard.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"reads": env_str("READS_RATE_LIMIT", "3000/min")}
+# Rate-limit counters are shared by every web process through Redis when it is there.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
