@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 from audit import chain
 from audit.models import AccessLogEntry, DisclosureEntry
@@ -89,41 +89,54 @@ def _orm_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.
         yield chain.Link(row[sequence_index], row[width], row[width + 1], fields)
 
 
-def _pg_column(field: models.Field) -> str:
-    """SQL giving a column already in its canonical text form, so Python does not parse and re-format it."""
+def _pg_column(field: models.Field) -> tuple[str, str]:
+    """SQL giving a column already in its hashed form, and the COPY type it arrives as.
+
+    Timestamps, UUIDs, addresses and JSON arrive as canonical text, integers and booleans as themselves, so
+    Python neither parses nor re-formats anything but the JSON.
+    """
     column = connection.ops.quote_name(field.column)
     target = getattr(field, "target_field", field)
     if isinstance(field, models.DateTimeField):
-        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-    if isinstance(target, models.UUIDField):
-        return f"{column}::text"
+        return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""", "text"
+    if isinstance(target, models.UUIDField | models.JSONField):
+        return f"{column}::text", "text"
     if isinstance(field, models.GenericIPAddressField):
-        return f"host({column})"
-    if isinstance(field, models.JSONField):
-        return f"{column}::text"
-    return column
+        return f"host({column})", "text"
+    if isinstance(target, models.IntegerField | models.AutoField):  # every integer size and the auto keys
+        return f"{column}::bigint", "int8"
+    if isinstance(target, models.BooleanField):
+        return column, "bool"
+    if isinstance(target, models.CharField | models.TextField):
+        return column, "text"
+    raise TypeError(f"{field.model.__name__}.{field.name}: no canonical form for a {type(field).__name__}")
 
 
 def _pg_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.Link]:
-    """The PostgreSQL path: timestamps, UUIDs and JSON arrive as text, about ten times faster than the ORM's."""
+    """The PostgreSQL path: one binary COPY of canonical values, several times faster than the ORM.
+
+    COPY streams: the server produces the next rows while this process hashes the last ones.
+    """
     fields = {field.attname: field for field in model._meta.concrete_fields}
     names = CHAINED_FIELDS[model]
     json_names = [name for name in names if isinstance(fields[name], models.JSONField)]
-    columns = ", ".join(_pg_column(fields[name]) for name in names)
+    expressions, types = zip(*(_pg_column(fields[name]) for name in names), strict=True)
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"SELECT {columns}, prev_hash, entry_hash FROM {table} ORDER BY sequence"  # noqa: S608 - names from the model
+    sql = (
+        f"COPY (SELECT {', '.join(expressions)}, prev_hash, entry_hash FROM {table} ORDER BY sequence) "  # noqa: S608 - names from the model
+        "TO STDOUT (FORMAT BINARY)"
+    )
     width = len(names)
     sequence_index = names.index("sequence")
-    loads = orjson.loads
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(chunk_size):
-            for row in rows:
-                values = dict(zip(names, row[:width], strict=True))
-                for name in json_names:
-                    if values[name] is not None:
-                        values[name] = loads(values[name])
-                yield chain.Link(row[sequence_index], row[width], row[width + 1], values)
+    loads, link = orjson.loads, chain.Link
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.set_types([*types, "text", "text"])
+        for row in copy.rows():
+            values = dict(zip(names, row[:width], strict=True))
+            for name in json_names:
+                if values[name] is not None:
+                    values[name] = loads(values[name])
+            yield link(row[sequence_index], row[width], row[width + 1], values)
 
 
 def verify_stored(model: type[models.Model]) -> chain.Verdict:

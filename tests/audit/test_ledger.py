@@ -8,7 +8,7 @@ import threading
 import uuid
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -205,6 +205,21 @@ def test_verify_ledger_benchmark_reports_a_rate():
     code, out, _ = verify("--benchmark", "2000")
     assert code == 0
     assert "verification: median" in out and "entries/s" in out
+
+
+def test_verify_ledger_stored_benchmark_measures_the_database_path_and_keeps_nothing(order, camera, officer):
+    ledger_record_locations(sightings=[make_sighting(order, camera)])
+    before = list(DisclosureEntry.objects.values_list("sequence", "entry_hash"))
+    code, out, _ = verify("--benchmark-stored", "300")
+    assert code == 0
+    assert "run 1: 301 stored entries" in out and "stored verification: median" in out
+    assert list(DisclosureEntry.objects.values_list("sequence", "entry_hash")) == before
+    assert verify()[0] == 0
+
+
+def test_verify_ledger_stored_benchmark_needs_a_municipality(db):
+    with pytest.raises(CommandError, match="needs at least one municipality"):
+        call_command("verify_ledger", "--benchmark-stored", "10", stdout=io.StringIO())
 
 
 @pytest.mark.services
