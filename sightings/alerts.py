@@ -12,23 +12,20 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 
 from sightings.permissions import AlertAccess, alert_access_for
 
 if TYPE_CHECKING:
     from sightings.models import Sighting
-
-# Officers see the national feed. One group per officer would multiply the sends, one group for all of them
-# saturates the channel layer (about 4-5k deliveries/s for 1,000 members), so they are spread over shards.
-OFFICER_GROUP_SHARDS = 8
 
 # Event types on the channel layer; each has one handler in sightings.consumers.AlertConsumer.
 SIGHTING_ALERT = "sighting.alert"  # a new hit, carries its stream position
@@ -38,20 +35,14 @@ ACCESS_CHANGED = "access.changed"  # the person was saved: their sockets re-chec
 
 # pg_advisory_xact_lock key that serialises position hand-out ("wassweb alerts" in ASCII, truncated).
 _STREAM_LOCK_KEY = 0x7761737377656261
+# Held from handing out positions until the sends are in the channel layer (a session lock, across the commit).
+_ANNOUNCE_LOCK_KEY = 0x7761737377656262
 
 
-def officer_group(shard: int) -> str:
-    return f"alerts.officers.{shard}"
-
-
-OFFICER_GROUPS = tuple(officer_group(shard) for shard in range(OFFICER_GROUP_SHARDS))
-# Kept for callers that address "all officers": an event sent with send_to_group(OFFICERS_GROUP, ...) goes to
-# every shard.
+# Officers see the national feed, all through one group. Its members are not sockets but each web process's
+# local fan-out (sightings.consumers), so the group stays as small as the number of web processes however many
+# officers are connected, and a hit costs one channel-layer delivery per process.
 OFFICERS_GROUP = "alerts.officers"
-
-
-def officer_group_for_user(user_id: int) -> str:
-    return officer_group(int(user_id) % OFFICER_GROUP_SHARDS)
 
 
 def municipality_group(code: str) -> str:
@@ -64,9 +55,9 @@ def user_group(user_id: Any) -> str:
 
 
 def groups_for_access(access: AlertAccess) -> list[str]:
-    """The groups a live-alert socket joins: an officer shard or the own municipality, and the own group."""
+    """The groups a live-alert socket joins: the officers' feed or the own municipality, and the own group."""
     if access.role == "officer":
-        return [officer_group_for_user(access.user_id), user_group(access.user_id)]
+        return [OFFICERS_GROUP, user_group(access.user_id)]
     return [municipality_group(access.municipality_code or ""), user_group(access.user_id)]
 
 
@@ -76,17 +67,12 @@ def groups_for_user(user: Any) -> list[str]:
     return groups_for_access(access) if access else []
 
 
-def _expand(group: str) -> tuple[str, ...]:
-    return OFFICER_GROUPS if group == OFFICERS_GROUP else (group,)
-
-
 async def _send_all(sends: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Sends to the groups concurrently while keeping each group's messages in the order given."""
     layer = get_channel_layer()
     per_group: dict[str, list[dict[str, Any]]] = {}
     for group, message in sends:
-        for name in _expand(group):
-            per_group.setdefault(name, []).append(message)
+        per_group.setdefault(group, []).append(message)
 
     async def to_group(name: str, messages: list[dict[str, Any]]) -> None:
         for message in messages:
@@ -282,13 +268,45 @@ def _with_payload_relations(queryset):
     return queryset.select_related("order", "camera__municipality", "verified_by", "acknowledged_by", "dispatched_by")
 
 
+_announce_lock = threading.Lock()
+
+
+@contextmanager
+def _announcing_in_stream_order() -> Iterator[None]:
+    """One announcer at a time, from its positions to its sends, across threads and worker processes.
+
+    Sockets then receive hits in position order: a socket that sees a hit above the next position takes it
+    for a gap and reads the database to fill it, so two workers sending out of order would make every
+    connected socket query the database at once, just when the load is highest.
+    """
+    with _announce_lock:
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_ANNOUNCE_LOCK_KEY])
+        try:
+            yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_ANNOUNCE_LOCK_KEY])
+            except DatabaseError:
+                pass  # the connection is gone, and the session's lock with it
+
+
 def sightings_announce(sighting_ids: Iterable[UUID]) -> None:
     """Puts stored sightings in the alert stream and pushes them live. Call after the sightings commit."""
-    from sightings.models import Sighting
-
     ids = list(sighting_ids)
     if not ids:
         return
+    with _announcing_in_stream_order():
+        _announce(ids)
+
+
+def _announce(ids: list[UUID]) -> None:
+    from sightings.models import Sighting
+
     sightings_assign_positions(sighting_ids=ids)
     sightings = _with_payload_relations(Sighting.objects.filter(id__in=ids)).order_by("stream_position")
     sends: list[tuple[str, str, dict[str, Any]]] = []

@@ -8,6 +8,7 @@ import time
 import weakref
 from typing import Any
 
+import orjson
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -29,7 +30,7 @@ CLOSE_FORBIDDEN = 4403
 ACCESS_TTL_SECONDS = 30.0
 ORDER_TTL_SECONDS = 1.0
 REPLAY_CHUNK = 500
-SHARED_GROUP_PREFIXES = ("alerts.officers.", "alerts.municipality.")
+SHARED_GROUP_PREFIXES = ("alerts.officers", "alerts.municipality.")
 
 _access_cache: dict[int, tuple[float, asyncio.Future]] = {}
 _order_cache: dict[str, tuple[float, asyncio.Future]] = {}
@@ -44,6 +45,10 @@ async def _single_flight(cache: dict, key: Any, ttl: float, load) -> Any:
     """One load per key per TTL, shared by every socket asking meanwhile (no stampede on a new order)."""
     now = time.monotonic()
     cached = cache.get(key)
+    # The common case, once per socket for every hit: a fresh answer already there, taken without a new task.
+    if cached is not None and cached[0] > now and cached[1].done() and not cached[1].cancelled():
+        if cached[1].get_loop() is asyncio.get_running_loop() and cached[1].exception() is None:
+            return cached[1].result()
     stale = (
         cached is None
         or cached[0] <= now
@@ -265,7 +270,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         if alert_may_receive(
             access, municipality=payload["municipality"], order_active=await _order_active(payload["order"])
         ):
-            await self.send_json(payload)
+            await self._send_event_payload(event)
 
     async def sighting_update(self, event: dict[str, Any]) -> None:
         payload = event["payload"]
@@ -273,7 +278,22 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         if access is not None and alert_may_receive(
             access, municipality=payload["municipality"], order_active=await _order_active(payload["order"])
         ):
-            await self.send_json(payload)
+            await self._send_event_payload(event)
+
+    async def _send_event_payload(self, event: dict[str, Any]) -> None:
+        # The fan-out hands the same event object to every socket of the process: encode it once for all.
+        text = event.get("encoded_payload")
+        if text is None:
+            text = event["encoded_payload"] = self.encode_payload(event["payload"])
+        await self.send(text_data=text)
+
+    @staticmethod
+    def encode_payload(content: Any) -> str:
+        return orjson.dumps(content).decode()
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return cls.encode_payload(content)
 
     async def footage_update(self, event: dict[str, Any]) -> None:
         # Footage services address these to the requester's own group or the deciding municipality's.

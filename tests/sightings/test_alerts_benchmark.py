@@ -27,6 +27,9 @@ def test_it_measures_from_the_accepted_answer_and_counts_missing_frames_as_lost(
     assert summary["frames_lost"] == 1
     assert summary["latency_ms"]["p50"] == 30.0
     assert summary["latency_ms"]["max"] == 50.0
+    # a: first client after 10 ms, last 20 ms later; b: first after 40 ms, last 10 ms later
+    assert summary["first_frame_ms"]["p50"] == 40.0
+    assert summary["first_to_last_client_ms"] == {"p50": 20.0, "p99": 20.0}
 
 
 def test_it_draws_the_latency_histogram(tmp_path):
