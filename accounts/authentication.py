@@ -101,15 +101,22 @@ class PersonalKeyAuthentication(BearerKeyAuthentication):
 
 
 class BearerKeySchema(OpenApiAuthenticationExtension):
-    """Documents the bearer key in /api/schema/."""
+    """Documents the bearer key in /api/schema/: any scope, as the reads and alerts endpoints take it."""
 
     target_class = BearerKeyAuthentication
-    match_subclasses = True  # PersonalKeyAuthentication, the API's default, is the same header
     name = "bearerKey"
+    description = "An API key `wass_<prefix>_<secret>` made with `manage.py create_api_key`."
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key `wass_<prefix>_<secret>` made with `manage.py create_api_key`.",
-        }
+        return {"type": "http", "scheme": "bearer", "description": self.description}
+
+
+class PersonalKeySchema(BearerKeySchema):
+    """The same header for the rest of the API, where only a person's own key with the `api` scope is taken."""
+
+    target_class = PersonalKeyAuthentication
+    name = "personalKey"
+    description = (
+        "A person's own API key (`manage.py create_api_key --user <username>`, scope `api`): the API acts as "
+        "that person, with their role and permissions."
+    )

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sightings.purposes import LEGAL_BASES
+from sightings.purposes import LEGAL_BASIS_CHOICES
 
 
 class DisclosureEntry(models.Model):
@@ -32,9 +32,7 @@ class DisclosureEntry(models.Model):
     file_name = models.CharField(_("personal information file"), max_length=200)
     recipient = models.CharField(_("receiving body"), max_length=200)
     purpose = models.TextField(_("purpose"))
-    legal_basis = models.CharField(
-        _("legal basis"), max_length=10, choices=[(code, basis.text) for code, basis in LEGAL_BASES.items()]
-    )
+    legal_basis = models.CharField(_("legal basis"), max_length=10, choices=LEGAL_BASIS_CHOICES)
     data_items = models.CharField(_("data items provided"), max_length=300)
     provided_at = models.DateTimeField(_("date of provision"))
     window_start = models.DateTimeField(_("period from"), null=True, blank=True)

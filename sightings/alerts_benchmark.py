@@ -24,7 +24,6 @@ from pathlib import Path
 
 import orjson
 
-from sightings.matching_benchmark import random_plate
 from sightings.simulation import Poster, open_loop
 
 # The ingest benchmark's machinery (servers, fixture, reads) is shared; it is imported when a run starts.
@@ -284,17 +283,10 @@ def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> d
         )
         background_rng = random.Random(options.seed + 1)
 
-        from sightings.ingest import hotlist_current
-        from sightings.ingest_benchmark import _read
+        from sightings.ingest_benchmark import _read, non_matching_plates
 
-        # Background reads match nothing at all, not even a pattern or a look-alike of an order left in the
-        # database by another benchmark: the frames measured are the probes' alone.
-        matches_an_order = hotlist_current().hotlist.match
-
-        def non_matching_plate() -> str:
-            while matches_an_order(plate := random_plate(background_rng)):
-                pass
-            return plate
+        # The frames measured are the probes' alone (an order another benchmark left in the database included).
+        non_matching_plate = non_matching_plates(background_rng)
 
         def background_batches(n: int) -> list[tuple[str, bytes, int]]:
             batches = []
@@ -429,21 +421,10 @@ def alerts_run(command, options: dict) -> dict:
 
     if options["clients"] < 1 or options["rate"] < 0 or options["duration"] <= 0 or options["probes_per_s"] <= 0:
         raise CommandError("--clients and --probes-per-s must be positive, --rate not negative, --duration > 0.")
-    alerts_options = AlertsOptions(
-        clients=options["clients"],
-        rate=options["rate"],
-        duration=options["duration"],
-        probes_per_s=options["probes_per_s"],
-        batch=options["batch"],
-        threads=options["threads"],
-        baseline_probes=options["baseline_probes"],
-        orders=options["orders"],
-        url=options["url"],
-    )
-    try:
-        result = alerts_benchmark(alerts_options, say=command.stdout.write)
-    except RuntimeError as error:
-        raise CommandError(str(error)) from None
+    from sightings.ingest_benchmark import options_from_command, run_for_command
+
+    alerts_options = options_from_command(AlertsOptions, options)
+    result = run_for_command(alerts_benchmark, alerts_options, command.stdout.write)
     verdict = "MEETS" if result["meets_targets"] else "DOES NOT MEET"
     command.stdout.write(
         f"{verdict} the targets (p50 <= {TARGETS_MS['p50']:g} ms, p99 <= {TARGETS_MS['p99']:g} ms, none lost) "

@@ -160,7 +160,9 @@ class FootageRequestListCreateApi(APIView):
             ref_name = "FootageRequestFilter"
 
     @extend_schema(
-        parameters=[FilterSerializer], responses=cursor_page(FootageRequestOutput, name="FootageRequestPage")
+        operation_id="v1_footage_requests_list",
+        parameters=[FilterSerializer],
+        responses=cursor_page(FootageRequestOutput, name="FootageRequestPage"),
     )
     def get(self, request: Request) -> Response:
         _require_footage_role(request)
@@ -303,7 +305,10 @@ def _check_download(request: HttpRequest | Request, request_id: Any, *, action: 
 
 
 class FootageListApi(APIView):
-    @extend_schema(responses=inline_serializer(name="FootageFileList", fields={"files": FileOutput(many=True)}))
+    @extend_schema(
+        operation_id="v1_footage_requests_footage_list",
+        responses=inline_serializer(name="FootageFileList", fields={"files": FileOutput(many=True)}),
+    )
     def get(self, request: Request, request_id: Any) -> Response:
         footage_request = _check_download(request, request_id, action="footage.list")
         context = {"request": request, "may_download": True}

@@ -102,6 +102,7 @@ class SightingListApi(APIView):
         since = serializers.DateTimeField(required=False, help_text="Only hits seen at or after this time.")
 
     @extend_schema(
+        operation_id="v1_sightings_list",
         parameters=[
             OpenApiParameter("order", str, description="Order id: only its hits."),
             OpenApiParameter("since", str, description="ISO-8601 time with offset: hits seen since then."),

@@ -24,8 +24,9 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import orjson
 from django.conf import settings
@@ -82,6 +83,41 @@ class RunResult:
     drained_after_s: float | None = None
     stored_hit_reads: int = 0
     end_to_end_seconds: float = 0.0
+
+
+def non_matching_plates(rng: random.Random) -> Callable[[], str]:
+    """Random plates that match no active order at all, not even by pattern or look-alike, for background load
+    whose hits must not be counted (or multiplied by every connected client) beside the probes'."""
+    from sightings.ingest import hotlist_current
+
+    matches_an_order = hotlist_current().hotlist.match
+
+    def plate() -> str:
+        while matches_an_order(candidate := random_plate(rng)):
+            pass
+        return candidate
+
+    return plate
+
+
+Options = TypeVar("Options")
+
+
+def options_from_command(options_type: type[Options], options: dict[str, Any]) -> Options:
+    """A benchmark's options from the management command's arguments, which carry the same names."""
+    return options_type(**{f.name: options[f.name] for f in fields(options_type) if f.name in options})
+
+
+def run_for_command(
+    benchmark: Callable[..., dict[str, object]], options: object, say: Callable[[str], None]
+) -> dict[str, object]:
+    """Runs a benchmark for the command: a missing service or a failed start is a CommandError, not a trace."""
+    from django.core.management.base import CommandError
+
+    try:
+        return benchmark(options, say=say)
+    except RuntimeError as error:
+        raise CommandError(str(error)) from None
 
 
 def ingest_benchmark(options: IngestOptions, *, say: Callable[[str], None]) -> dict[str, object]:

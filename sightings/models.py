@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASES
+from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASIS_CHOICES
 
 
 class Province(models.Model):
@@ -104,9 +104,7 @@ class WantedOrder(models.Model):
     crime = models.CharField(
         _("crime or urgency"), max_length=40, choices=[(slug, c.label) for slug, c in CRIME_CATEGORIES.items()]
     )
-    legal_basis = models.CharField(
-        _("PIPA legal basis"), max_length=10, choices=[(code, b.text) for code, b in LEGAL_BASES.items()]
-    )
+    legal_basis = models.CharField(_("PIPA legal basis"), max_length=10, choices=LEGAL_BASIS_CHOICES)
     case_number = models.CharField(_("case number"), max_length=40, blank=True)
     urgency_confirmed_by = models.CharField(_("urgency confirmed by"), max_length=120, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_orders")
@@ -251,9 +249,7 @@ class FootageRequest(models.Model):
     window_start = models.DateTimeField(_("from"))
     window_end = models.DateTimeField(_("until"))
     purpose = models.TextField(_("purpose"))
-    legal_basis = models.CharField(
-        _("PIPA legal basis"), max_length=10, choices=[(code, b.text) for code, b in LEGAL_BASES.items()]
-    )
+    legal_basis = models.CharField(_("PIPA legal basis"), max_length=10, choices=LEGAL_BASIS_CHOICES)
     case_number = models.CharField(_("case number"), max_length=40)
     urgent = models.BooleanField(_("urgent: a life is in danger"), default=False)
     requested_by = models.ForeignKey(

@@ -140,7 +140,11 @@ class OrderListCreateApi(APIView):
         class Meta:
             ref_name = "OrderCreateInput"
 
-    @extend_schema(parameters=[FilterSerializer], responses=cursor_page(OrderOutput, name="OrderPage"))
+    @extend_schema(
+        operation_id="v1_orders_list",
+        parameters=[FilterSerializer],
+        responses=cursor_page(OrderOutput, name="OrderPage"),
+    )
     def get(self, request: Request) -> Response:
         _require_officer(request)
         filters = self.FilterSerializer(data=request.query_params)

@@ -50,6 +50,9 @@ class CrimeCategory:
         return "18-2-7" in self.bases
 
 
+# The model fields' choices: item code and the statute's words.
+LEGAL_BASIS_CHOICES = [(code, basis.text) for code, basis in LEGAL_BASES.items()]
+
 _CRIME = frozenset({"18-2-2", "18-2-7"})
 _CRIME_AND_DANGER = frozenset({"18-2-2", "18-2-3", "18-2-7"})
 _LIFE = frozenset({"18-2-3"})

@@ -84,8 +84,8 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
         _warm_up,
         fixture_prepare,
         machine_description,
+        non_matching_plates,
     )
-    from sightings.matching_benchmark import random_plate
 
     problem = _services_problem()
     if problem:
@@ -116,12 +116,15 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
 
         rng = random.Random(options.seed)
         background_rng = random.Random(options.seed + 1)
+        # Background reads match nothing: the alert load is the probes' (--probes-per-s), whatever orders
+        # other benchmarks left active in the database.
+        non_matching_plate = non_matching_plates(background_rng)
 
         def background_batches(n: int) -> list[tuple[str, bytes, int]]:
             batches = []
             while n > 0:
                 size = min(n, options.batch)
-                reads = [_read(fixture, random_plate(background_rng), rng=background_rng) for _ in range(size)]
+                reads = [_read(fixture, non_matching_plate(), rng=background_rng) for _ in range(size)]
                 batches.append((fixture.key, orjson.dumps({"reads": reads}), size))
                 n -= size
             return batches
@@ -279,20 +282,10 @@ def soak_run(command, options: dict) -> dict:
 
     if options["duration"] <= 0 or options["duration"] > 3600 or options["rate"] <= 0:
         raise CommandError("--duration must be 1..3600 s and --rate positive.")
-    soak_options = SoakOptions(
-        rate=options["rate"],
-        duration=options["duration"],
-        clients=options["clients"],
-        probes_per_s=options["probes_per_s"],
-        batch=options["batch"],
-        threads=options["threads"],
-        sample_every=options["sample_every"],
-        worker_processes=options["worker_processes"],
-    )
-    try:
-        result = soak_benchmark(soak_options, say=command.stdout.write)
-    except RuntimeError as error:
-        raise CommandError(str(error)) from None
+    from sightings.ingest_benchmark import options_from_command, run_for_command
+
+    soak_options = options_from_command(SoakOptions, options)
+    result = run_for_command(soak_benchmark, soak_options, command.stdout.write)
     load, alerts, memory, errors = result["load"], result["alerts"], result["memory"], result["errors"]
     command.stdout.write(
         f"  offered {load.get('offered_reads_per_s', soak_options.rate):,} reads/s: {load.get('accepted', 0):,} "

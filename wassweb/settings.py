@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that several serializers share get one stable name each instead of a hash suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "LegalBasisEnum": "sightings.purposes.LEGAL_BASIS_CHOICES",
+        "OrderStatusEnum": "sightings.models.WantedOrder.Status",
+        "OrderPriorityEnum": "sightings.models.WantedOrder.Priority",
+        "FootageRequestStatusEnum": "sightings.models.FootageRequest.Status",
+    },
     # The error answers every operation shares (400/401/403/404/409/503, one shape) are documented in one place.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

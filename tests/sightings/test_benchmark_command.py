@@ -31,10 +31,11 @@ def test_the_matching_benchmark_reports_rates_against_the_targets(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_ingest_benchmark_refuses_to_run_without_postgresql_and_redis(settings):
+@pytest.mark.parametrize("benchmark", ["ingest", "alerts", "soak"])
+def test_the_service_benchmarks_refuse_to_run_without_postgresql_and_redis(settings, benchmark):
     settings.REDIS_URL = None
     with pytest.raises(CommandError, match="needs"):
-        call_command("benchmark", "ingest", "--duration", "1", stdout=io.StringIO())
+        call_command("benchmark", benchmark, "--duration", "1", stdout=io.StringIO())
 
 
 def test_the_ingest_benchmark_checks_its_arguments():

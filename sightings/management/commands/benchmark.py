@@ -62,26 +62,18 @@ def ingest_arguments(parser: CommandParser) -> None:
 
 
 def ingest_run(command: BaseCommand, options: dict) -> dict:
-    from sightings.ingest_benchmark import IngestOptions, ingest_benchmark, throughput_svg
+    from sightings.ingest_benchmark import (
+        IngestOptions,
+        ingest_benchmark,
+        options_from_command,
+        run_for_command,
+        throughput_svg,
+    )
 
     if options["batch"] < 1 or options["batch"] > 1000 or options["rate"] <= 0 or options["duration"] <= 0:
         raise CommandError("--batch must be 1..1000, --rate and --duration positive.")
-    ingest_options = IngestOptions(
-        rate=options["rate"],
-        duration=options["duration"],
-        batch=options["batch"],
-        hit_rate=options["hit_rate"],
-        orders=options["orders"],
-        cameras=options["cameras"],
-        threads=options["threads"],
-        worker_processes=options["worker_processes"],
-        baseline_seconds=options["baseline_seconds"],
-        url=options["url"],
-    )
-    try:
-        result = ingest_benchmark(ingest_options, say=command.stdout.write)
-    except RuntimeError as error:
-        raise CommandError(str(error)) from None
+    ingest_options = options_from_command(IngestOptions, options)
+    result = run_for_command(ingest_benchmark, ingest_options, command.stdout.write)
     batched = result["batched"]
     load = batched["load"]
     command.stdout.write(
