@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from audit import chain
 from audit.models import AccessLogEntry, DisclosureEntry
@@ -129,7 +129,9 @@ def _pg_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.L
     width = len(names)
     sequence_index = names.index("sequence")
     loads, link = orjson.loads, chain.Link
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # In a transaction (a savepoint inside someone else's): stopping early cancels the COPY, which fails its
+    # statement, and leaving the block by that exit rolls back to before it, so the connection stays usable.
+    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         copy.set_types([*types, "text", "text"])
         for row in copy.rows():
             values = dict(zip(names, row[:width], strict=True))
@@ -144,4 +146,4 @@ def verify_stored(model: type[models.Model]) -> chain.Verdict:
     try:
         return chain.verify(links)
     finally:
-        links.close()  # stops the server-side cursor at once when the chain broke early
+        links.close()  # stops reading at once when the chain broke early

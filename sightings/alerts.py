@@ -9,6 +9,8 @@ been able to see every position below N: replay is "everything visible after N" 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import os
 import threading
 import time
@@ -19,10 +21,14 @@ from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import DatabaseError, connection, transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Max
+from redis.exceptions import LockError, RedisError
 
 from sightings.permissions import AlertAccess, alert_access_for
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sightings.models import Sighting
@@ -35,8 +41,6 @@ ACCESS_CHANGED = "access.changed"  # the person was saved: their sockets re-chec
 
 # pg_advisory_xact_lock key that serialises position hand-out ("wassweb alerts" in ASCII, truncated).
 _STREAM_LOCK_KEY = 0x7761737377656261
-# Held from handing out positions until the sends are in the channel layer (a session lock, across the commit).
-_ANNOUNCE_LOCK_KEY = 0x7761737377656262
 
 
 # Officers see the national feed, all through one group. Its members are not sockets but each web process's
@@ -269,6 +273,16 @@ def _with_payload_relations(queryset):
 
 
 _announce_lock = threading.Lock()
+ANNOUNCE_LOCK_KEY = "wassweb:alerts:announce"
+# Longer than any announcement takes; a holder that died frees the lock after this long.
+ANNOUNCE_LOCK_SECONDS = 10
+
+
+@functools.cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
 
 
 @contextmanager
@@ -277,22 +291,35 @@ def _announcing_in_stream_order() -> Iterator[None]:
 
     Sockets then receive hits in position order: a socket that sees a hit above the next position takes it
     for a gap and reads the database to fill it, so two workers sending out of order would make every
-    connected socket query the database at once, just when the load is highest.
+    connected socket query the database at once, just when the load is highest. The lock is in Redis, not
+    a PostgreSQL session lock, because a transaction-mode connection pooler may hand the unlock to another
+    server connection. If it cannot be had in time, the announcement goes out anyway: order is then only
+    best effort, and sockets fill a gap from the database.
     """
     with _announce_lock:
-        if connection.vendor != "postgresql":
+        if not settings.REDIS_URL:  # one process (the demo, SQLite tests): the thread lock is enough
             yield
             return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_ANNOUNCE_LOCK_KEY])
+        # redis-py polls for a held lock; its default 100 ms between tries would be most of an alert's latency.
+        lock = _redis().lock(
+            ANNOUNCE_LOCK_KEY, timeout=ANNOUNCE_LOCK_SECONDS, blocking_timeout=ANNOUNCE_LOCK_SECONDS, sleep=0.002
+        )
+        try:
+            acquired = lock.acquire()
+        except RedisError as error:  # Redis is down: the sends will say so; the stream itself is in PostgreSQL
+            logger.warning("announcing without the order lock: %s", error)
+            acquired = False
+        else:
+            if not acquired:
+                logger.warning("announcing without the order lock after waiting %s s", ANNOUNCE_LOCK_SECONDS)
         try:
             yield
         finally:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_ANNOUNCE_LOCK_KEY])
-            except DatabaseError:
-                pass  # the connection is gone, and the session's lock with it
+            if acquired:
+                try:
+                    lock.release()
+                except (LockError, RedisError):
+                    pass  # it expired meanwhile (and may be another announcer's), or Redis went away
 
 
 def sightings_announce(sighting_ids: Iterable[UUID]) -> None:

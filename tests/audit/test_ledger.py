@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit import db_triggers
 from audit.ledger import verify_stored
+from audit.management.commands.verify_ledger import synthetic_entries_append
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import access_log_record, ledger_record_footage, ledger_record_locations
 from sightings.models import FootageRequest, Sighting
@@ -220,6 +221,18 @@ def test_verify_ledger_stored_benchmark_measures_the_database_path_and_keeps_not
 def test_verify_ledger_stored_benchmark_needs_a_municipality(db):
     with pytest.raises(CommandError, match="needs at least one municipality"):
         call_command("verify_ledger", "--benchmark-stored", "10", stdout=io.StringIO())
+
+
+@pytest.mark.services
+def test_a_chain_broken_early_leaves_the_transaction_around_it_usable(municipality):
+    # Enough entries that the database is still sending when verification stops at the broken one.
+    synthetic_entries_append(3000, municipality)
+    second = DisclosureEntry.objects.get(sequence=2)
+    with db_triggers.suspended(connection), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_disclosureentry SET purpose = 'changed' WHERE id = %s", [second.id])
+    verdict = verify_stored(DisclosureEntry)
+    assert (verdict.ok, verdict.first_broken.sequence, verdict.first_broken.reason) == (False, 2, "altered content")
+    assert DisclosureEntry.objects.count() == 3000  # the test's own transaction still answers
 
 
 @pytest.mark.services

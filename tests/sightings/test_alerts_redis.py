@@ -6,12 +6,15 @@ import asyncio
 import json
 
 import pytest
+import redis
 import websockets
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
+from sightings import alerts
 from tests.sightings.alert_helpers import async_store_and_announce, frames, open_session_socket
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -42,3 +45,26 @@ def test_a_hit_stored_in_one_process_reaches_sockets_served_by_another(
     sighting, remote_frame, local_frames = async_to_sync(scenario)()
     assert remote_frame["id"] == str(sighting.id)
     assert [frame["id"] for frame in local_frames] == [str(sighting.id)]
+
+
+def test_announcers_take_turns_through_a_lock_in_redis_and_free_it():
+    client = alerts._redis()
+    with alerts._announcing_in_stream_order():
+        assert client.exists(alerts.ANNOUNCE_LOCK_KEY)
+        # Another worker process (another client) waits for it.
+        other = redis.Redis.from_url(settings.REDIS_URL).lock(alerts.ANNOUNCE_LOCK_KEY, blocking_timeout=0.2)
+        assert not other.acquire()
+    assert not client.exists(alerts.ANNOUNCE_LOCK_KEY)
+
+
+def test_an_announcement_goes_out_when_redis_cannot_lock(settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    alerts._redis.cache_clear()
+    announced = []
+    try:
+        with alerts._announcing_in_stream_order():
+            announced.append(True)
+    finally:
+        alerts._redis.cache_clear()
+    assert announced == [True]
+    assert "without the order lock" in caplog.text

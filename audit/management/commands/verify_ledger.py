@@ -52,6 +52,22 @@ def synthetic_links(count: int) -> list[chain.Link]:
     return chain.chain(entries)
 
 
+def synthetic_entries_append(count: int, municipality: Municipality) -> None:
+    """Appends ledger-shaped entries to the stored chain. Only inside a transaction that is rolled back."""
+    head = lock_chain_head(DisclosureEntry)
+    # The synthetic entries' own references point nowhere: keep their text, drop the foreign keys.
+    references = {field.attname for field in DisclosureEntry._meta.concrete_fields if field.is_relation}
+    entries = [
+        DisclosureEntry(
+            **{name: value for name, value in link.fields.items() if name not in references | {"sequence"}},
+            municipality_id=municipality.pk,
+        )
+        for link in synthetic_links(count)
+    ]
+    seal(entries, head)
+    DisclosureEntry.objects.bulk_create(entries, batch_size=5000)
+
+
 class Command(BaseCommand):
     help = "Verify the disclosure ledger and the access log: exit 0 when both chains are intact, 1 otherwise."
 
@@ -67,7 +83,8 @@ class Command(BaseCommand):
             type=int,
             metavar="N",
             help="instead, append N synthetic entries to the stored ledger in a transaction that is rolled back, "
-            "and measure verifying the stored ledger from the database (5 runs); nothing is kept",
+            "and measure verifying the stored ledger from the database (5 runs); nothing is kept, but the ledger "
+            "is locked for new entries meanwhile: use a scratch database, never a live one",
         )
 
     def handle(self, *args, benchmark: int | None = None, benchmark_stored: int | None = None, **options) -> None:
@@ -116,18 +133,7 @@ class Command(BaseCommand):
             raise CommandError("--benchmark-stored needs at least one municipality (run seed_demo first)")
         self.stdout.write(f"{connection.vendor}: appending {count} synthetic ledger entries (rolled back after) ...")
         with transaction.atomic():
-            head = lock_chain_head(DisclosureEntry)
-            # The synthetic entries' own references point nowhere: keep their text, drop the foreign keys.
-            references = {field.attname for field in DisclosureEntry._meta.concrete_fields if field.is_relation}
-            entries = [
-                DisclosureEntry(
-                    **{name: value for name, value in link.fields.items() if name not in references | {"sequence"}},
-                    municipality_id=municipality.pk,
-                )
-                for link in synthetic_links(count)
-            ]
-            seal(entries, head)
-            DisclosureEntry.objects.bulk_create(entries, batch_size=5000)
+            synthetic_entries_append(count, municipality)
             rates = []
             for run in range(1, 6):
                 started = time.perf_counter()
