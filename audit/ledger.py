@@ -68,7 +68,7 @@ def seal(entries: list[models.Model], head: tuple[int, str]) -> None:
 def stored_links(model: type[models.Model], *, chunk_size: int = 5000) -> Iterator[chain.Link]:
     """Every stored row of a chain as a Link, in sequence order, streamed."""
     if connection.vendor == "postgresql":
-        return _pg_links(model, chunk_size=chunk_size)
+        return _pg_links(model)
     return _orm_links(model, chunk_size=chunk_size)
 
 
@@ -112,7 +112,7 @@ def _pg_column(field: models.Field) -> tuple[str, str]:
     raise TypeError(f"{field.model.__name__}.{field.name}: no canonical form for a {type(field).__name__}")
 
 
-def _pg_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.Link]:
+def _pg_links(model: type[models.Model]) -> Iterator[chain.Link]:
     """The PostgreSQL path: one binary COPY of canonical values, several times faster than the ORM.
 
     COPY streams: the server produces the next rows while this process hashes the last ones.

@@ -9,7 +9,6 @@ been able to see every position below N: replay is "everything visible after N" 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import threading
@@ -27,6 +26,7 @@ from django.db.models import Max
 from redis.exceptions import LockError, RedisError
 
 from sightings.permissions import AlertAccess, alert_access_for
+from wassweb.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -278,13 +278,6 @@ ANNOUNCE_LOCK_KEY = "wassweb:alerts:announce"
 ANNOUNCE_LOCK_SECONDS = 10
 
 
-@functools.cache
-def _redis():
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL)
-
-
 @contextmanager
 def _announcing_in_stream_order() -> Iterator[None]:
     """One announcer at a time, from its positions to its sends, across threads and worker processes.
@@ -301,7 +294,7 @@ def _announcing_in_stream_order() -> Iterator[None]:
             yield
             return
         # redis-py polls for a held lock; its default 100 ms between tries would be most of an alert's latency.
-        lock = _redis().lock(
+        lock = redis_client(settings.REDIS_URL).lock(
             ANNOUNCE_LOCK_KEY, timeout=ANNOUNCE_LOCK_SECONDS, blocking_timeout=ANNOUNCE_LOCK_SECONDS, sleep=0.002
         )
         try:

@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
 from sightings import hit_selectors
-from sightings.alerts import groups_for_access
+from sightings.alerts import OFFICERS_GROUP, groups_for_access, municipality_group
 from sightings.permissions import AlertAccess, alert_access_for, alert_may_receive
 
 # Close codes: the browser script stops reconnecting on these.
@@ -30,7 +30,7 @@ CLOSE_FORBIDDEN = 4403
 ACCESS_TTL_SECONDS = 30.0
 ORDER_TTL_SECONDS = 1.0
 REPLAY_CHUNK = 500
-SHARED_GROUP_PREFIXES = ("alerts.officers", "alerts.municipality.")
+SHARED_GROUP_PREFIXES = (OFFICERS_GROUP, municipality_group(""))
 
 _access_cache: dict[int, tuple[float, asyncio.Future]] = {}
 _order_cache: dict[str, tuple[float, asyncio.Future]] = {}
@@ -45,14 +45,11 @@ async def _single_flight(cache: dict, key: Any, ttl: float, load) -> Any:
     """One load per key per TTL, shared by every socket asking meanwhile (no stampede on a new order)."""
     now = time.monotonic()
     cached = cache.get(key)
-    # The common case, once per socket for every hit: a fresh answer already there, taken without a new task.
-    if cached is not None and cached[0] > now and cached[1].done() and not cached[1].cancelled():
-        if cached[1].get_loop() is asyncio.get_running_loop() and cached[1].exception() is None:
-            return cached[1].result()
     stale = (
         cached is None
         or cached[0] <= now
         or cached[1].get_loop() is not asyncio.get_running_loop()
+        or cached[1].cancelled()
         or (cached[1].done() and cached[1].exception() is not None)
     )
     if stale:
@@ -61,6 +58,9 @@ async def _single_flight(cache: dict, key: Any, ttl: float, load) -> Any:
         future = asyncio.ensure_future(load())
         cache[key] = (now + ttl, future)
         cached = cache[key]
+    elif cached[1].done():
+        # The common case, once per socket for every hit: the fresh answer is there, taken without a new task.
+        return cached[1].result()
     return await asyncio.shield(cached[1])
 
 

@@ -317,9 +317,9 @@ def _wait_for_port(port: int, *, timeout: float) -> None:
 
 
 def _redis():
-    import redis
+    from wassweb.redis_client import redis_client
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis_client(settings.REDIS_URL)
 
 
 def _queue_length() -> int:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 
+from wassweb.redis_client import redis_client
+
 KEY_PREFIX = b"wassweb:read:"
 
 # One round trip per batch: SET NX EX for every id, answering 1 for ids seen for the first time.
@@ -26,11 +28,8 @@ return fresh
 
 
 @functools.cache
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    return client, client.register_script(_CLAIM_SCRIPT)
+def _claim_script(url: str):
+    return redis_client(url).register_script(_CLAIM_SCRIPT)
 
 
 def _key(read_id: str) -> bytes:
@@ -44,7 +43,7 @@ def read_ids_claim(read_ids: Sequence[str]) -> list[bool]:
         return []
     ttl = settings.READS_DEDUP_SECONDS
     if settings.REDIS_URL:
-        _, claim = _redis()
+        claim = _claim_script(settings.REDIS_URL)
         return [bool(fresh) for fresh in claim(keys=[_key(read_id) for read_id in read_ids], args=[ttl])]
     return [cache.add(f"read:{read_id}", 1, timeout=ttl) for read_id in read_ids]
 
@@ -54,7 +53,6 @@ def read_ids_release(read_ids: Sequence[str]) -> None:
     if not read_ids:
         return
     if settings.REDIS_URL:
-        client, _ = _redis()
-        client.delete(*[_key(read_id) for read_id in read_ids])
+        redis_client(settings.REDIS_URL).delete(*[_key(read_id) for read_id in read_ids])
     else:
         cache.delete_many([f"read:{read_id}" for read_id in read_ids])

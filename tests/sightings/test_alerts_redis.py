@@ -16,6 +16,7 @@ from accounts.models import ApiKey
 from accounts.services import api_key_create
 from sightings import alerts
 from tests.sightings.alert_helpers import async_store_and_announce, frames, open_session_socket
+from wassweb.redis_client import redis_client
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +49,7 @@ def test_a_hit_stored_in_one_process_reaches_sockets_served_by_another(
 
 
 def test_announcers_take_turns_through_a_lock_in_redis_and_free_it():
-    client = alerts._redis()
+    client = redis_client(settings.REDIS_URL)
     with alerts._announcing_in_stream_order():
         assert client.exists(alerts.ANNOUNCE_LOCK_KEY)
         # Another worker process (another client) waits for it.
@@ -59,12 +60,8 @@ def test_announcers_take_turns_through_a_lock_in_redis_and_free_it():
 
 def test_an_announcement_goes_out_when_redis_cannot_lock(settings, caplog):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    alerts._redis.cache_clear()
     announced = []
-    try:
-        with alerts._announcing_in_stream_order():
-            announced.append(True)
-    finally:
-        alerts._redis.cache_clear()
+    with alerts._announcing_in_stream_order():
+        announced.append(True)
     assert announced == [True]
     assert "without the order lock" in caplog.text
