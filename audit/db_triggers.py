@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-APPEND_ONLY_TABLES = ("audit_disclosureentry", "audit_accesslogentry")
+# The first two from migration 0002, the rest from 0004; each migration installs the set it knows.
+FIRST_TABLES = ("audit_disclosureentry", "audit_accesslogentry")
+APPEND_ONLY_TABLES = (*FIRST_TABLES, "audit_accesstally", "audit_ledgercorrection", "audit_chainheadstatement")
 MESSAGE = "append-only table: UPDATE and DELETE are refused"
 
 _PG_FUNCTION = f"""
@@ -49,20 +51,20 @@ def _statements(vendor: str, table: str) -> tuple[list[str], list[str]]:
     raise NotImplementedError(f"no append-only trigger for the {vendor} database")
 
 
-def install(connection: Any) -> None:
+def install(connection: Any, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
     """Creates the triggers, replacing any already there (so later migrations can simply call it again)."""
-    remove(connection)
+    remove(connection, tables)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for statement in _statements(connection.vendor, table)[0]:
                 cursor.execute(statement)
 
 
-def remove(connection: Any) -> None:
+def remove(connection: Any, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for statement in _statements(connection.vendor, table)[1]:
                 cursor.execute(statement)
 
@@ -86,7 +88,9 @@ def installed_on(connection: Any) -> bool:
                 [[f"{table}_append_only" for table in APPEND_ONLY_TABLES]],
             )
             return cursor.fetchone()[0] == len(APPEND_ONLY_TABLES)
+        placeholders = ", ".join(["%s"] * len(APPEND_ONLY_TABLES))
         cursor.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", APPEND_ONLY_TABLES
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({placeholders})",  # noqa: S608
+            APPEND_ONLY_TABLES,
         )
         return cursor.fetchone()[0] == 2 * len(APPEND_ONLY_TABLES)

@@ -11,18 +11,23 @@ import orjson
 from django.db import connection, models, transaction
 
 from audit import chain
-from audit.models import AccessLogEntry, DisclosureEntry
+from audit.models import AccessLogEntry, AccessTally, DisclosureEntry, LedgerCorrection
 
 # Every stored column except the two hashes is committed to by the entry's hash.
 CHAINED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     model: tuple(
         field.attname for field in model._meta.concrete_fields if field.attname not in ("prev_hash", "entry_hash")
     )
-    for model in (DisclosureEntry, AccessLogEntry)
+    for model in (DisclosureEntry, AccessLogEntry, AccessTally, LedgerCorrection)
 }
 
 # pg_advisory_xact_lock keys: one per chain, held until the appending transaction ends.
-CHAIN_LOCK_KEYS: dict[type[models.Model], int] = {DisclosureEntry: 0x5741_5353_0001, AccessLogEntry: 0x5741_5353_0002}
+CHAIN_LOCK_KEYS: dict[type[models.Model], int] = {
+    DisclosureEntry: 0x5741_5353_0001,
+    AccessLogEntry: 0x5741_5353_0002,
+    AccessTally: 0x5741_5353_0003,
+    LedgerCorrection: 0x5741_5353_0004,
+}
 
 _UTC = dt.UTC
 

@@ -163,3 +163,124 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.actor_label} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+
+
+class AccessTally(models.Model):
+    """Repeated traffic of one kind from one source, counted per interval: one chained row, not one per request.
+
+    Machine clients' key use and repeated refusals (unknown keys, throttled or refused requests from one
+    address) would otherwise grow the append-only access log by a row per request, which is both noise for
+    the auditor and a storage attack. The first refusal of a kind from a source in an interval is still written
+    to the access log at once; what follows is counted and sealed here when the interval closes.
+    """
+
+    class Kind(models.TextChoices):
+        KEY_USE = "key-use", _("Integration key use")
+        REFUSAL = "refusal", _("Repeated refusals")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # "key:<prefix>" for a key, "anonymous" or the username for refusals.
+    actor_label = models.CharField(_("actor"), max_length=160)
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "sightings.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=40)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=AccessLogEntry.Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    addresses = models.JSONField(_("addresses"), default=list, blank=True)
+    count = models.PositiveIntegerField(_("count"))
+    first_at = models.DateTimeField(_("first"))
+    last_at = models.DateTimeField(_("last"))
+    at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("access tally")
+        verbose_name_plural = _("access tallies")
+        ordering = ["-sequence"]
+        indexes = [
+            # The auditor's machine-traffic view filtered by period.
+            models.Index(fields=["first_at"], name="audit_tally_first_at"),
+            # One key's use over time.
+            models.Index(fields=["api_key", "first_at"], name="audit_tally_key_first_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.actor_label} {self.action} ×{self.count} {self.outcome}"
+
+
+class LedgerCorrection(models.Model):
+    """An append-only note that one entry of a chain was found wrong without tampering.
+
+    Nothing in a chain is ever changed: when an entry no longer hashes to its stored hash for a reason that is
+    not tampering (a past defect in how a value was written), an operator records this correction, naming the
+    entry and the hash its stored content gives now. The verifier then reports that entry as corrected, and
+    still reports it broken if its content changes again afterwards.
+    """
+
+    class Chain(models.TextChoices):
+        LEDGER = "ledger", _("Disclosure ledger")
+        ACCESS_LOG = "access_log", _("Access log")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    chain = models.CharField(_("chain"), max_length=12, choices=Chain.choices)
+    corrects_sequence = models.PositiveBigIntegerField(_("corrected entry"))
+    # What the corrected entry's stored content hashes to at the time of the correction.
+    found_hash = models.CharField(_("hash of the content as found"), max_length=64)
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ledger correction")
+        verbose_name_plural = _("ledger corrections")
+        ordering = ["-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "corrects_sequence"], name="audit_ledgercorrection_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} corrects {self.chain} #{self.corrects_sequence}"
+
+
+class ChainHeadStatement(models.Model):
+    """A published chain head: how many entries a chain had and the hash of its last one, signed.
+
+    Published on a schedule to /transparency/ and to a file the auditors keep, so a chain cut short or
+    emptied later (TRUNCATE by someone with the owner's rights) no longer matches what was published.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    chain = models.CharField(_("chain"), max_length=12)
+    entries = models.PositiveBigIntegerField(_("entries"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now, editable=False)
+    signature = models.CharField(_("signature"), max_length=128)
+
+    class Meta:
+        verbose_name = _("published chain head")
+        verbose_name_plural = _("published chain heads")
+        ordering = ["-published_at"]
+        indexes = [
+            # The last published head of each chain.
+            models.Index(fields=["chain", "-published_at"], name="audit_chainhead_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} {self.entries} {self.head_hash[:12]} {self.published_at:%Y-%m-%d}"

@@ -6,11 +6,11 @@ from audit import db_triggers
 
 
 def install(apps, schema_editor):
-    db_triggers.install(schema_editor.connection)
+    db_triggers.install(schema_editor.connection, db_triggers.FIRST_TABLES)
 
 
 def remove(apps, schema_editor):
-    db_triggers.remove(schema_editor.connection)
+    db_triggers.remove(schema_editor.connection, db_triggers.FIRST_TABLES)
 
 
 class Migration(migrations.Migration):

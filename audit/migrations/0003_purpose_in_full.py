@@ -6,7 +6,7 @@ from audit import db_triggers
 
 
 def install(apps, schema_editor):
-    db_triggers.install(schema_editor.connection)
+    db_triggers.install(schema_editor.connection, db_triggers.FIRST_TABLES)
 
 
 class Migration(migrations.Migration):
