@@ -23,20 +23,27 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
 ## The production process layout on this machine (docs/OPERATIONS.md): daphne, a Celery worker and beat under
-## honcho, on the PostgreSQL and Redis named by DATABASE_URL and REDIS_URL. SECRET_KEY is taken from the environment
-## or generated once into var/. Behind no TLS proxy, add SECURE_SSL_REDIRECT=false to browse it over plain HTTP.
+## honcho, on PostgreSQL and Redis. Two database roles: DATABASE_OWNER_URL owns the tables and runs migrate and
+## db_grant_app_role; DATABASE_URL is the application's role, which owns nothing, for the three processes (the owner's
+## URL is kept out of their environment). SECRET_KEY and CHAIN_HEADS_SIGNING_KEY are taken from the environment or
+## generated once into var/. Behind no TLS proxy, add SECURE_SSL_REDIRECT=false to browse it over plain HTTP.
 ALLOWED_HOSTS ?= 127.0.0.1,localhost
 SECURE_SSL_REDIRECT ?= true
 PRODUCTION_ENV = WASSWEB_MODE=production ALLOWED_HOSTS=$(ALLOWED_HOSTS) SECURE_SSL_REDIRECT=$(SECURE_SSL_REDIRECT) \
-	SECRET_KEY="$${SECRET_KEY:-$$(cat var/production-local.secret)}"
+	SECRET_KEY="$${SECRET_KEY:-$$(cat var/production-local.secret)}" \
+	CHAIN_HEADS_SIGNING_KEY="$${CHAIN_HEADS_SIGNING_KEY:-$$(cat var/production-local.chain-heads.key)}"
 production-local: venv
-	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" || \
-		{ echo "production-local needs DATABASE_URL (PostgreSQL) and REDIS_URL"; exit 2; }
+	@test -n "$$DATABASE_URL" && test -n "$$DATABASE_OWNER_URL" && test -n "$$REDIS_URL" || \
+		{ echo "production-local needs DATABASE_URL (the application's role), DATABASE_OWNER_URL (the owner role)" \
+			"and REDIS_URL; see docs/OPERATIONS.md"; exit 2; }
 	@mkdir -p var && test -s var/production-local.secret || \
 		$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/production-local.secret
+	@test -s var/production-local.chain-heads.key || \
+		(umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > var/production-local.chain-heads.key)
 	$(PRODUCTION_ENV) $(BIN)/python manage.py migrate --no-input
+	$(PRODUCTION_ENV) $(BIN)/python manage.py db_grant_app_role
 	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(PRODUCTION_ENV) $(BIN)/honcho start --procfile Procfile --port $(PORT)
+	$(PRODUCTION_ENV) env -u DATABASE_OWNER_URL $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 ## Run the whole test suite (real PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).
 test: venv

@@ -47,13 +47,19 @@ class SecurityGateMiddleware:
     def _network_refusal(self, request: HttpRequest) -> HttpResponse | None:
         address = permissions.client_ip(request)
         user = request.user
+        action = "network"
         if user.is_authenticated:
             if permissions.person_may_connect_from(user, address):
                 return None
-        elif _has_bearer_key(request) or permissions.anyone_may_connect_from(address):
-            # A machine key's own networks are checked when the key is authenticated.
+        elif _is_api(request) and _has_bearer_key(request):
+            # A machine client: the keys' networks here, each key's own list when it is authenticated. Only on
+            # the API: elsewhere a bearer header opens nothing, so it must not open the network gate either.
+            if permissions.key_networks_admit(address):
+                return None
+            action = "key-network"
+        elif permissions.anyone_may_connect_from(address):
             return None
-        access_event_record(request=request, action="network", allowed=False, user=user, address=address)
+        access_event_record(request=request, action=action, allowed=False, user=user, address=address)
         message = _("Access from this network is not allowed.")
         if _is_api(request):
             return JsonResponse({"detail": message, "errors": {}}, status=403)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -96,6 +97,46 @@ class User(AbstractUser):
         return self.role == self.Role.AUDITOR
 
 
+class ApiKeyChangeRefused(ValueError):
+    """A change that would revive or re-scope an API key; the message says which."""
+
+
+# Fixed when a key is made: changing any of them would make an existing key do something it was not made for.
+API_KEY_FIXED_FIELDS = ("prefix", "secret_hash", "scope", "municipality", "user", "allowed_networks")
+
+
+def _api_key_changes_refused(stored: dict[str, Any], wanted: dict[str, Any]) -> str | None:
+    """Why changing a key's stored values to the wanted ones is refused, or None when it is allowed.
+
+    Both map field attnames to values and hold only the fields being written. Revoking, shortening the
+    expiry and relabelling are allowed; anything that would bring a key back or widen it is not.
+    """
+    for name in API_KEY_FIXED_FIELDS:
+        attname = f"{name}_id" if name in ("municipality", "user") else name
+        if attname in wanted and wanted[attname] != stored[attname]:
+            return f"an API key's {name} is fixed when it is made"
+    if "revoked_at" in wanted and stored["revoked_at"] is not None and wanted["revoked_at"] != stored["revoked_at"]:
+        return "a revoked API key stays revoked, at the time it was revoked"
+    if "expires_at" in wanted and (wanted["expires_at"] is None or wanted["expires_at"] > stored["expires_at"]):
+        return "an API key's expiry can be brought forward, never extended (make a new key instead)"
+    return None
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        """Bulk updates obey the same rule as save(): no key is revived or re-scoped this way either."""
+        guarded = {"revoked_at", "expires_at", *API_KEY_FIXED_FIELDS, "municipality_id", "user_id"}
+        if guarded.intersection(kwargs):
+            wanted = {ApiKey._meta.get_field(name).attname: value for name, value in kwargs.items() if name in guarded}
+            if any(hasattr(value, "resolve_expression") for value in wanted.values()):
+                raise ApiKeyChangeRefused("an API key's guarded fields take plain values, not expressions")
+            for stored in self.values(*{*wanted, "revoked_at", "expires_at"}):
+                reason = _api_key_changes_refused(stored, wanted)
+                if reason:
+                    raise ApiKeyChangeRefused(reason)
+        return super().update(**kwargs)
+
+
 class ApiKey(models.Model):
     """A credential for a machine client: an integration (one municipality) or a person's own key.
 
@@ -131,6 +172,8 @@ class ApiKey(models.Model):
         help_text=_("Comma-separated CIDR networks this key may be used from; empty means the site-wide list."),
     )
 
+    objects = ApiKeyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("API key")
         constraints = [
@@ -143,6 +186,24 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuses to revive or re-scope a stored key (un-revoking, extending, changing owner or scope)."""
+        if not self._state.adding:
+            deferred = self.get_deferred_fields()
+            update_fields = kwargs.get("update_fields")
+            names = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if field.attname not in deferred
+                and (update_fields is None or {field.name, field.attname}.intersection(update_fields))
+            ]
+            stored = type(self).objects.filter(pk=self.pk).values(*{*names, "revoked_at", "expires_at"}).first()
+            if stored is not None:
+                reason = _api_key_changes_refused(stored, {name: getattr(self, name) for name in names})
+                if reason:
+                    raise ApiKeyChangeRefused(reason)
+        super().save(*args, **kwargs)
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()

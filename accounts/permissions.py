@@ -39,9 +39,11 @@ def client_ip(request: HttpRequest) -> str:
 def scope_client_ip(scope: dict[str, Any]) -> str:
     """client_ip for a Channels (WebSocket) scope."""
     client = scope.get("client") or (None, None)
-    headers = dict(scope.get("headers") or [])
-    forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1") or None
-    return client_address(client[0], forwarded, _compiled(tuple(settings.TRUSTED_PROXIES)))
+    # Repeated headers are one list, in order, as Django joins them into HTTP_X_FORWARDED_FOR.
+    forwarded = ",".join(
+        value.decode("latin-1") for name, value in scope.get("headers") or () if name.lower() == b"x-forwarded-for"
+    )
+    return client_address(client[0], forwarded or None, _compiled(tuple(settings.TRUSTED_PROXIES)))
 
 
 def network_key_for_user(user: Any) -> str:
@@ -67,9 +69,14 @@ def anyone_may_connect_from(address: str) -> bool:
     return any(_permits(address, _networks(role)) for role in PEOPLE_ROLES)
 
 
+def key_networks_admit(address: str) -> bool:
+    """Whether any API key may be used from here (the setting's list; a key's own list can only narrow it)."""
+    return _permits(address, _networks("keys"))
+
+
 def api_key_may_connect_from(api_key: Any, address: str) -> bool:
     """An integration key's own list narrows the setting's; it never widens it."""
-    if not _permits(address, _networks("keys")):
+    if not key_networks_admit(address):
         return False
     own = split_networks(getattr(api_key, "allowed_networks", "") or "")
     if not own:

@@ -21,6 +21,11 @@ TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
 
 
+# Refusals that keep one access-log row each: a failed password is bounded by the lock-out and is what the
+# auditor's per-username alarm counts (audit.anomalies).
+ONE_ROW_PER_REFUSAL = frozenset({"login"})
+
+
 def access_event_record(
     *,
     request: HttpRequest | None,
@@ -32,10 +37,23 @@ def access_event_record(
     address: str = "",
     detail: str = "",
 ) -> None:
-    """Writes one access-log entry (and a log line) for a security event such as a refusal or a lock-out."""
-    from audit.services import access_log_record
+    """Writes a security event such as a refusal or a lock-out to the access log (and a log line).
+
+    A refusal repeated from the same source within an interval is one access-log row and one counted tally
+    (audit.tallies), so junk traffic cannot grow the append-only log a row per request.
+    """
+    from audit.services import access_log_record, access_refusal_record
 
     address = address or (client_ip(request) if request is not None else "")
+    actor = api_key if api_key is not None else user
+    if not allowed and action not in ONE_ROW_PER_REFUSAL:
+        written = access_refusal_record(actor=actor, action=action, obj=obj, request=request, address=address)
+        if written is None:
+            return  # counted; its first occurrence in this interval is already logged
+    else:
+        access_log_record(
+            actor=actor, action=action, obj=obj, outcome="allowed" if allowed else "denied", request=request
+        )
     logger.log(
         logging.INFO if allowed else logging.WARNING,
         "access %s %s user=%s key=%s ip=%s path=%s %s",
@@ -46,13 +64,6 @@ def access_event_record(
         address,
         request.path if request is not None else "",
         detail,
-    )
-    access_log_record(
-        actor=api_key if api_key is not None else user,
-        action=action,
-        obj=obj,
-        outcome="allowed" if allowed else "denied",
-        request=request,
     )
 
 

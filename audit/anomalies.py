@@ -17,6 +17,10 @@ from audit.models import AccessLogEntry, DisclosureEntry
 
 REPEATED_LOOKUPS = 10  # one person, one plate, within the period
 BULK_ACCESS_PER_HOUR = 200  # access-log rows of one person within one clock hour
+# Failed sign-ins for one username within the period, from at least this many addresses: someone trying the
+# account from several places. The lock-out is per address, so this is where it shows (accounts.backends).
+SIGN_IN_FAILURES = 5
+SIGN_IN_FAILURE_ADDRESSES = 2
 WORKING_HOURS = (9, 18)  # KST, Monday to Friday; public holidays are not modelled
 MAX_FLAGS_PER_KIND = 200
 
@@ -27,6 +31,7 @@ class Kind:
     OUTSIDE_HOURS = "outside_hours"
     BULK_ACCESS = "bulk_access"
     SAME_BODY = "same_body"
+    SIGN_IN_FAILURES = "sign_in_failures"
 
 
 KIND_LABELS = {
@@ -35,6 +40,7 @@ KIND_LABELS = {
     Kind.OUTSIDE_HOURS: _("Footage approved outside working hours"),
     Kind.BULK_ACCESS: _("Bulk access"),
     Kind.SAME_BODY: _("Requester and approver from the same body"),
+    Kind.SIGN_IN_FAILURES: _("Failed sign-ins for one username from several addresses"),
 }
 
 
@@ -199,6 +205,31 @@ def _same_body(since: dt.datetime, until: dt.datetime) -> list[Flag]:
     ]
 
 
+def _sign_in_failures(since: dt.datetime, until: dt.datetime) -> list[Flag]:
+    rows = (
+        AccessLogEntry.objects.filter(
+            at__gte=since, at__lt=until, action="login", outcome=AccessLogEntry.Outcome.DENIED, object_type="user"
+        )
+        .exclude(object_id="")
+        .values("object_id")
+        .annotate(n=Count("id"), addresses=Count("ip", distinct=True), last=Max("at"))
+        .filter(n__gte=SIGN_IN_FAILURES, addresses__gte=SIGN_IN_FAILURE_ADDRESSES)
+        .order_by("-n")[:MAX_FLAGS_PER_KIND]
+    )
+    return [
+        Flag(
+            Kind.SIGN_IN_FAILURES,
+            row["last"],
+            row["object_id"],
+            str(
+                _("%(n)d failed sign-ins from %(addresses)d addresses") % {"n": row["n"], "addresses": row["addresses"]}
+            ),
+            count=row["n"],
+        )
+        for row in rows
+    ]
+
+
 def anomaly_flags(*, since: dt.datetime, until: dt.datetime) -> dict[str, list[Flag]]:
     """Every flag raised in [since, until), grouped by kind, newest or largest first."""
     return {
@@ -207,4 +238,5 @@ def anomaly_flags(*, since: dt.datetime, until: dt.datetime) -> dict[str, list[F
         Kind.OUTSIDE_HOURS: _outside_hours(since, until),
         Kind.BULK_ACCESS: _bulk_access(since, until),
         Kind.SAME_BODY: _same_body(since, until),
+        Kind.SIGN_IN_FAILURES: _sign_in_failures(since, until),
     }

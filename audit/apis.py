@@ -116,6 +116,10 @@ _chain_result = inline_serializer(
             },
             allow_null=True,
         ),
+        "corrected": serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="Entries whose content mismatch a recorded correction covers; the chain counts as intact.",
+        ),
     },
 )
 
@@ -125,7 +129,7 @@ class VerifyApi(APIView):
     audit_object_type = "ledger"
 
     @extend_schema(
-        responses=inline_serializer("LedgerVerification", {"ledger": _chain_result, "access_log": _chain_result})
+        responses=inline_serializer("LedgerVerification", {name: _chain_result for name in selectors.CHAINS})
     )
     def get(self, request: Request) -> Response:
         verdicts = selectors.integrity_check()

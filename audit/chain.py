@@ -57,6 +57,7 @@ class Verdict:
     entries: int
     first_broken: Broken | None = None
     head: str = GENESIS  # the hash of the last entry checked
+    corrected: tuple[int, ...] = ()  # entries whose content mismatch a correction covers, in order
 
 
 def chain(entries: Iterable[Mapping[str, Any]], *, prev_hash: str = GENESIS, first_sequence: int = 1) -> list[Link]:
@@ -69,17 +70,27 @@ def chain(entries: Iterable[Mapping[str, Any]], *, prev_hash: str = GENESIS, fir
     return links
 
 
-def verify(links: Iterable[Link]) -> Verdict:
-    """Checks links in sequence order: 1, 2, 3 ... each pointing at its predecessor and hashing to itself."""
+def verify(links: Iterable[Link], corrections: Mapping[int, str] | None = None) -> Verdict:
+    """Checks links in sequence order: 1, 2, 3 ... each pointing at its predecessor and hashing to itself.
+
+    corrections maps a sequence to the hash its content was found to give when the correction was recorded;
+    such an entry still counts as intact, the chain continuing from its stored hash, and is listed as corrected.
+    """
+    corrections = corrections or {}
+    corrected: list[int] = []
     expected_prev, expected_sequence, count = GENESIS, 1, 0
     sha256, dumps, option = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
     for link in links:
         if link.sequence != expected_sequence:
             gap = Broken(link.sequence, SEQUENCE_GAP, f"expected {expected_sequence}")
-            return Verdict(False, count, gap, expected_prev)
+            return Verdict(False, count, gap, expected_prev, tuple(corrected))
         if link.prev_hash != expected_prev:
-            return Verdict(False, count, Broken(link.sequence, BROKEN_LINK), expected_prev)
-        if sha256(expected_prev.encode("ascii") + dumps(link.fields, option=option)).hexdigest() != link.entry_hash:
-            return Verdict(False, count, Broken(link.sequence, ALTERED), expected_prev)
+            return Verdict(False, count, Broken(link.sequence, BROKEN_LINK), expected_prev, tuple(corrected))
+        digest = sha256(expected_prev.encode("ascii") + dumps(link.fields, option=option)).hexdigest()
+        if digest != link.entry_hash:
+            if corrections.get(link.sequence) != digest:
+                detail = "changed again after its correction" if link.sequence in corrections else ""
+                return Verdict(False, count, Broken(link.sequence, ALTERED, detail), expected_prev, tuple(corrected))
+            corrected.append(link.sequence)
         expected_prev, expected_sequence, count = link.entry_hash, expected_sequence + 1, count + 1
-    return Verdict(True, count, None, expected_prev)
+    return Verdict(True, count, None, expected_prev, tuple(corrected))

@@ -32,10 +32,19 @@ CHAIN_LOCK_KEYS: dict[type[models.Model], int] = {
 _UTC = dt.UTC
 
 
+def datetime_canonical(value: dt.datetime) -> str:
+    """A datetime as hashed: UTC, a four-digit year, microseconds and Z, e.g. 0001-01-01T00:00:00.000000Z.
+
+    The PostgreSQL reader produces the same text with to_char 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'. strftime('%Y')
+    must not be used: it writes year 1 as "1", which no stored reader reproduces (docs/LEDGER.md).
+    """
+    return value.astimezone(_UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
 def canonical_value(value: Any) -> Any:
-    """A column value as hashed: datetimes in UTC with microseconds, UUIDs as text, the rest as stored."""
+    """A column value as hashed: datetimes in their canonical text, UUIDs as text, the rest as stored."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return datetime_canonical(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
@@ -81,13 +90,13 @@ def _orm_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.
     names = CHAINED_FIELDS[model]
     rows = model.objects.order_by("sequence").values_list(*names, "prev_hash", "entry_hash")
     width = len(names)
-    datetime_type, uuid_type, fmt = dt.datetime, uuid.UUID, "%Y-%m-%dT%H:%M:%S.%fZ"
+    datetime_type, uuid_type, as_text = dt.datetime, uuid.UUID, datetime_canonical
     sequence_index = names.index("sequence")
     for row in rows.iterator(chunk_size=chunk_size):
         fields = {}
         for name, value in zip(names, row[:width], strict=True):
             if isinstance(value, datetime_type):
-                value = value.astimezone(_UTC).strftime(fmt)
+                value = as_text(value)
             elif isinstance(value, uuid_type):
                 value = str(value)
             fields[name] = value
@@ -146,9 +155,31 @@ def _pg_links(model: type[models.Model]) -> Iterator[chain.Link]:
             yield link(row[sequence_index], row[width], row[width + 1], values)
 
 
+# The chains a LedgerCorrection may name, by its `chain` value.
+CORRECTABLE: dict[str, type[models.Model]] = {
+    LedgerCorrection.Chain.LEDGER: DisclosureEntry,
+    LedgerCorrection.Chain.ACCESS_LOG: AccessLogEntry,
+}
+
+
+def stored_corrections(model: type[models.Model]) -> dict[int, str]:
+    """The corrections recorded for a chain: corrected sequence -> the hash its content was found to give."""
+    names = [name for name, corrected in CORRECTABLE.items() if corrected is model]
+    if not names:
+        return {}
+    return dict(LedgerCorrection.objects.filter(chain=names[0]).values_list("corrects_sequence", "found_hash"))
+
+
+def content_hash(entry: models.Model) -> str:
+    """What a stored entry's content hashes to now, after its stored prev_hash (what a correction records)."""
+    return chain.entry_hash(entry.prev_hash, chain_fields(entry))
+
+
 def verify_stored(model: type[models.Model]) -> chain.Verdict:
+    """Verifies a stored chain from its first entry, counting entries its recorded corrections cover as intact."""
+    corrections = stored_corrections(model)
     links = stored_links(model)
     try:
-        return chain.verify(links)
+        return chain.verify(links, corrections)
     finally:
         links.close()  # stops reading at once when the chain broke early

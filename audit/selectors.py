@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from audit import chain
 from audit.ledger import verify_stored
-from audit.models import AccessLogEntry, DisclosureEntry
+from audit.models import AccessLogEntry, AccessTally, DisclosureEntry, LedgerCorrection
+
+# Every chain the integrity check verifies, with the name it is reported under and its label.
+CHAINS: dict[str, tuple[type[Model], Any]] = {
+    "ledger": (DisclosureEntry, _("Disclosure ledger")),
+    "access_log": (AccessLogEntry, _("Access log")),
+    "access_tally": (AccessTally, _("Access tallies")),
+    "corrections": (LedgerCorrection, _("Ledger corrections")),
+}
 
 
 def verdict_as_dict(verdict: chain.Verdict) -> dict[str, Any]:
@@ -19,12 +28,13 @@ def verdict_as_dict(verdict: chain.Verdict) -> dict[str, Any]:
         "first_broken": None
         if broken is None
         else {"sequence": broken.sequence, "reason": broken.reason, "detail": broken.detail},
+        "corrected": list(verdict.corrected),
     }
 
 
 def integrity_check() -> dict[str, chain.Verdict]:
-    """Verifies both chains from the first entry to the last."""
-    return {"ledger": verify_stored(DisclosureEntry), "access_log": verify_stored(AccessLogEntry)}
+    """Verifies every chain from the first entry to the last; corrected entries count as intact and are listed."""
+    return {name: verify_stored(model) for name, (model, _label) in CHAINS.items()}
 
 
 def disclosures() -> QuerySet[DisclosureEntry]:

@@ -22,6 +22,7 @@ from sightings.purposes import CRIME_CATEGORIES
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from audit.models import LedgerCorrection as LedgerCorrectionType
     from sightings.models import FootageRequest, Sighting
 
 # The ledger's wording is written once, in the site's language, and then sealed by the hash chain.
@@ -237,3 +238,92 @@ def access_log_record(
 ) -> AccessLogEntry:
     """Records that actor did action on obj (a model instance, a (type, id) pair or a type name)."""
     return access_log_record_many(actor=actor, action=action, objects=[obj], outcome=outcome, request=request)[0]
+
+
+def access_refusal_record(
+    *, actor: Any, action: str, obj: Any, request: Any = None, address: str = ""
+) -> AccessLogEntry | None:
+    """Records a refusal: the first of its kind from its source in an interval as an access-log row, the rest
+    of the interval counted into one AccessTally (audit.tallies). Returns the row when one was written."""
+    from accounts.models import ApiKey
+    from audit.models import AccessTally
+    from audit.tallies import Source, tally_count
+
+    actor_id, actor_label = _actor(actor)
+    api_key = actor if isinstance(actor, ApiKey) else None
+    address = address or _client_ip(request) or ""
+    source = Source(
+        kind=AccessTally.Kind.REFUSAL,
+        action=action[:40],
+        outcome=AccessLogEntry.Outcome.DENIED,
+        actor_label=actor_label,
+        api_key_id=str(api_key.pk) if api_key is not None else None,
+        municipality_id=api_key.municipality_id if api_key is not None else None,
+        # Someone without a name is told apart by where they come from.
+        address=address if actor_id is None and api_key is None else "",
+    )
+    if not tally_count(source=source, address=address, log_first=True):
+        return None
+    return access_log_record(
+        actor=actor, action=action, obj=obj, outcome=AccessLogEntry.Outcome.DENIED, request=request
+    )
+
+
+def key_use_record(*, api_key: Any, address: str) -> None:
+    """Counts one authenticated use of an API key into its tally for the interval: no row per request."""
+    from audit.models import AccessTally
+    from audit.tallies import Source, tally_count
+
+    source = Source(
+        kind=AccessTally.Kind.KEY_USE,
+        action="key",
+        outcome=AccessLogEntry.Outcome.ALLOWED,
+        actor_label=f"key:{api_key.prefix}",
+        api_key_id=str(api_key.pk),
+        municipality_id=api_key.municipality_id,
+    )
+    tally_count(source=source, address=address)
+
+
+class LedgerCorrectionRefused(Exception):
+    """The correction cannot be recorded: no such entry, the entry verifies, or it was corrected already."""
+
+
+@transaction.atomic
+def ledger_correction_record(
+    *, chain: str, sequence: int, reason: str, recorded_by: User | None = None
+) -> LedgerCorrectionType:
+    """Records that entry `sequence` of `chain` ("ledger" or "access_log") was found wrong without tampering.
+
+    Nothing in the corrected chain changes. The correction stores what the entry's content hashes to now, so
+    verification reports the entry as corrected while its content stays as found, and broken if it changes
+    again. Refused for an entry that does not exist, one that verifies, and one already corrected.
+    """
+    from audit.ledger import CORRECTABLE, content_hash
+    from audit.models import LedgerCorrection
+
+    model = CORRECTABLE.get(chain)
+    if model is None:
+        raise LedgerCorrectionRefused(f"unknown chain {chain!r}: use one of {', '.join(CORRECTABLE)}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerCorrectionRefused("give the reason for the correction")
+    head = lock_chain_head(LedgerCorrection)  # also serialises two operators correcting the same entry
+    entry = model.objects.filter(sequence=sequence).first()
+    if entry is None:
+        raise LedgerCorrectionRefused(f"{chain} has no entry {sequence}")
+    if LedgerCorrection.objects.filter(chain=chain, corrects_sequence=sequence).exists():
+        raise LedgerCorrectionRefused(f"{chain} entry {sequence} was corrected already")
+    found_hash = content_hash(entry)
+    if found_hash == entry.entry_hash:
+        raise LedgerCorrectionRefused(f"{chain} entry {sequence} verifies: there is nothing to correct")
+    correction = LedgerCorrection(
+        chain=chain,
+        corrects_sequence=sequence,
+        found_hash=found_hash,
+        reason=reason,
+        recorded_by=recorded_by,
+    )
+    seal([correction], head)
+    correction.save(force_insert=True)
+    return correction

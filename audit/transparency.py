@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Max, Q
 
+from audit.heads import CHAINS, latest_statements, public_key_hex, statement_message
 from audit.models import DisclosureEntry
 from audit.statistics import month_bounds
 from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASES
@@ -160,6 +161,21 @@ def retention_in_force() -> dict[str, Any]:
     }
 
 
+def published_chain_heads() -> dict[str, Any]:
+    """The last signed head of each chain, with the exact signed text, so anyone can check it with the key."""
+    return {
+        "public_key": public_key_hex(),
+        "statements": [
+            {
+                "label": CHAINS[statement.chain][0]._meta.verbose_name_plural,
+                "statement": statement,
+                "message": statement_message(statement).decode(),
+            }
+            for statement in latest_statements()
+        ],
+    }
+
+
 def transparency_report(*, month: dt.date) -> dict[str, Any]:
     since, until = month_bounds(month, month)
     rows = _municipality_rows(since, until)
@@ -171,4 +187,5 @@ def transparency_report(*, month: dt.date) -> dict[str, Any]:
         "by_legal_basis": _by_legal_basis(since, until),
         "publication": _publication_list(since, until),
         "retention": retention_in_force(),
+        "chain_heads": published_chain_heads(),
     }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
 from functools import wraps
+from itertools import chain
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,7 @@ from audit.filters import AccessLogFilter, DisclosureFilter, PeriodForm
 from audit.permissions import audit_may_read, audit_refusal_record
 from audit.services import access_log_record
 from sightings.purposes import LEGAL_BASES
+from wassweb.csv_export import csv_stream
 
 PAGE_SIZE = 50
 STATISTICS_MONTHS = (3, 6, 12, 24)
@@ -122,11 +123,6 @@ def csv_row(entry) -> list[str]:
     return [value(name) for name, _ in CSV_COLUMNS]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @auditor_page("ledger")
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     filtered = DisclosureFilter(request.GET, queryset=selectors.disclosures())
@@ -137,13 +133,11 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     access_log_record(actor=request.user, action="export", obj=("ledger", ""), request=request)
-    writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
         yield "\ufeff"  # so spreadsheet programs read the Korean text as UTF-8
-        yield writer.writerow([header for _, header in CSV_COLUMNS])
-        for entry in filtered.qs.iterator(chunk_size=2000):
-            yield writer.writerow(csv_row(entry))
+        header = [name for _, name in CSV_COLUMNS]
+        yield from csv_stream(chain([header], (csv_row(entry) for entry in filtered.qs.iterator(chunk_size=2000))))
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -179,10 +173,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         request,
         "audit/verify.html",
         {
-            "chains": [
-                (_("Disclosure ledger"), verdicts["ledger"]),
-                (_("Access log"), verdicts["access_log"]),
-            ],
+            "chains": [(selectors.CHAINS[name][1], verdict) for name, verdict in verdicts.items()],
             "checked_at": started,
             "elapsed": elapsed,
         },

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from sightings.models import (
     Camera,
@@ -10,6 +13,7 @@ from sightings.models import (
     Sighting,
     WantedOrder,
 )
+from wassweb.admin import ReadOnlyInline, ReadOnlyModelAdmin
 
 
 @admin.register(Province)
@@ -37,44 +41,50 @@ class CameraAdmin(admin.ModelAdmin):
     autocomplete_fields = ["municipality"]
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["kind", "actor", "reason", "at"]
+    fields = ["kind", "actor", "reason", "at"]
+    readonly_fields = fields
 
 
 @admin.register(WantedOrder)
-class WantedOrderAdmin(admin.ModelAdmin):
+class WantedOrderAdmin(ReadOnlyModelAdmin):
+    """Read-only: orders are issued and changed only by officers of the issuing agency, on the order pages
+    and the API, whose services check the purpose (crime and legal basis) and write the order's events.
+
+    An administrator is not an officer of any agency, so there is nobody for the admin to act as.
+    """
+
     list_display = ["__str__", "crime", "legal_basis", "agency", "priority", "status", "expires_at"]
     list_filter = ["status", "crime", "legal_basis", "priority"]
     list_select_related = ["agency"]
     search_fields = ["plate", "pattern", "case_number"]
     inlines = [OrderEventInline]
-    raw_id_fields = ["issued_by"]
+    readonly_fields = ["order_page"]
+
+    @admin.display(description=_("order page"))
+    def order_page(self, order: WantedOrder) -> str:
+        url = reverse("sightings:order-detail", kwargs={"order_id": order.id})
+        return format_html('<a href="{}">{}</a>', url, _("Open on the officers' order page"))
 
 
 @admin.register(Sighting)
-class SightingAdmin(admin.ModelAdmin):
+class SightingAdmin(ReadOnlyModelAdmin):
+    """Read-only: a sighting is evidence of where a vehicle was, and the ledger already disclosed it."""
+
     list_display = ["plate", "order", "camera", "match_kind", "verification", "seen_at"]
     list_filter = ["match_kind", "verification", "retrospective"]
     list_select_related = ["order", "camera"]
-    raw_id_fields = ["order", "camera", "verified_by", "acknowledged_by", "dispatched_by"]
 
 
-class FootageFileInline(admin.TabularInline):
+class FootageFileInline(ReadOnlyInline):
     model = FootageFile
-    extra = 0
-    can_delete = False
     fields = ["name", "kind", "source", "size", "sha256", "created_at", "purged_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(FootageRequest)
-class FootageRequestAdmin(admin.ModelAdmin):
+class FootageRequestAdmin(ReadOnlyModelAdmin):
     """Read-only: decisions go through the centre's forms, which write the ledger; the admin cannot bypass it."""
 
     list_display = ["case_number", "municipality", "agency", "status", "urgent", "escalated_at", "created_at"]
@@ -82,12 +92,3 @@ class FootageRequestAdmin(admin.ModelAdmin):
     list_select_related = ["municipality__province", "agency"]
     search_fields = ["case_number"]
     inlines = [FootageFileInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

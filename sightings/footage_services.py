@@ -98,6 +98,17 @@ def footage_payload(footage_request: FootageRequest) -> dict[str, Any]:
     }
 
 
+def footage_window_bounds(*, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest start and the latest end a footage window may have (docs/LEDGER.md, plausibility bounds).
+
+    Back to FOOTAGE_WINDOW_MAX_AGE_DAYS, the centres' recording retention; forward only by the few minutes a
+    sighting's default window reaches past a read stamped by a camera clock running ahead.
+    """
+    now = now or timezone.now()
+    ahead = SIGHTING_WINDOW + dt.timedelta(seconds=settings.READS_MAX_FUTURE_SECONDS)
+    return now - dt.timedelta(days=settings.FOOTAGE_WINDOW_MAX_AGE_DAYS), now + ahead
+
+
 @transaction.atomic
 def footage_request_create(
     *,
@@ -117,12 +128,19 @@ def footage_request_create(
     order = WantedOrder.objects.select_for_update().get(pk=order.pk)
     if not order.is_active:
         errors["order"] = _("The wanted order is no longer active; footage cannot be requested for it.")
+    earliest, latest = footage_window_bounds()
     if sighting is not None:
         if sighting.order_id != order.pk:
             errors["sighting"] = _("The sighting belongs to another wanted order.")
         camera = sighting.camera
-        window_start = window_start or sighting.seen_at - SIGHTING_WINDOW
-        window_end = window_end or sighting.seen_at + SIGHTING_WINDOW
+        # Checked before any arithmetic on it: a time near year 1 or 9999 would overflow.
+        if not earliest + SIGHTING_WINDOW <= sighting.seen_at <= latest - SIGHTING_WINDOW:
+            errors["sighting"] = _(
+                "The sighting's time is outside the period footage can be requested for (the last %(days)d days)."
+            ) % {"days": settings.FOOTAGE_WINDOW_MAX_AGE_DAYS}
+        else:
+            window_start = window_start or sighting.seen_at - SIGHTING_WINDOW
+            window_end = window_end or sighting.seen_at + SIGHTING_WINDOW
     elif camera is None:
         errors["camera"] = _("Name a sighting or a camera.")
     if sighting is None and camera is not None:
@@ -137,6 +155,12 @@ def footage_request_create(
             errors["window_end"] = _("The window may span at most %(hours)d hours.") % {
                 "hours": settings.FOOTAGE_MAX_WINDOW_HOURS
             }
+        elif window_start < earliest:
+            errors["window_start"] = _(
+                "The window cannot start more than %(days)d days ago: the centres keep no recordings that old."
+            ) % {"days": settings.FOOTAGE_WINDOW_MAX_AGE_DAYS}
+        elif window_end > latest:
+            errors["window_end"] = _("The window cannot end in the future.")
         elif window_start > timezone.now():
             errors["window_start"] = _("The window cannot start in the future.")
     if camera is not None and not camera.active:

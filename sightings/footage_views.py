@@ -175,7 +175,13 @@ def footage_new(request: HttpRequest) -> HttpResponse:
         if request.GET.get("order"):
             initial["order"] = _uuid_or_none(request.GET["order"])
         form = FootageRequestForm(initial=initial, user=request.user)
-    return render(request, "sightings/footage_new.html", {"form": form, "sighting": sighting, "camera": camera})
+    # A POST that gets here was refused: 400, like every other form and API answer to bad input.
+    return render(
+        request,
+        "sightings/footage_new.html",
+        {"form": form, "sighting": sighting, "camera": camera},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _uuid_or_none(value: str) -> Any:

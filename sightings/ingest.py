@@ -14,8 +14,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,11 +29,15 @@ from audit.services import ledger_record_locations
 from sightings.alerts import sightings_announce
 from sightings.lookback import lookback_record
 from sightings.matching import Hit, Hotlist, OrderSpec
-from sightings.models import OrderEvent, Sighting, WantedOrder
+from sightings.models import Camera, OrderEvent, Sighting, WantedOrder
 from sightings.plates import PlateError
 from sightings.reads import Read, image_decode, seen_at_parse
+from sightings.tasks import READS_RETRYABLE_ERRORS
+from wassweb.counters import READS_FAILED, counter_add
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +98,17 @@ class BatchResult:
     reads: int
     hits: int
     sightings_created: int
+    failed: int = 0  # reads dropped for a reason retrying cannot fix
 
 
 def reads_match(*, municipality_id: int, received_at: dt.datetime, reads: Sequence[Read]) -> BatchResult:
-    """Matches one batch: stores a sighting per (read, order) hit and lets every other read go."""
+    """Matches one batch: stores a sighting per (read, order) hit and lets every other read go.
+
+    The batch is stored in one go. Should that fail for a reason retrying cannot fix (a value one read carries
+    that the ledger or the database refuses), the batch is stored again read by read, so the one read is
+    dropped with a trace (a log line without the plate, the READS_FAILED counter) and the others are kept.
+    Errors retrying can fix (the database away) fail the whole batch, which the task then retries.
+    """
     compiled = hotlist_current()
     match, expires_at = compiled.hotlist.match, compiled.expires_at
     now = timezone.now()
@@ -111,9 +123,45 @@ def reads_match(*, municipality_id: int, received_at: dt.datetime, reads: Sequen
                 hits.append((read, live))
                 continue
         unmatched.append(read)
-    created = hits_store(received_at=received_at, hits=hits) if hits else []
-    unmatched_reads_forget(municipality_id=municipality_id, reads=unmatched)
-    return BatchResult(reads=len(reads), hits=sum(len(found) for _, found in hits), sightings_created=len(created))
+    failed = 0
+    try:
+        created = hits_store(received_at=received_at, hits=hits) if hits else []
+    except READS_RETRYABLE_ERRORS:
+        raise
+    except Exception:  # noqa: BLE001 - which read caused it is found below, one read at a time
+        created = []
+        for read, found in hits:
+            stored = _read_isolated(
+                read, lambda read=read, found=found: hits_store(received_at=received_at, hits=[(read, found)])
+            )
+            failed += stored is None
+            created += stored or []
+    try:
+        unmatched_reads_forget(municipality_id=municipality_id, reads=unmatched)
+    except READS_RETRYABLE_ERRORS:
+        raise
+    except Exception:  # noqa: BLE001 - as above
+        for read in unmatched:
+            kept = _read_isolated(
+                read, lambda read=read: unmatched_reads_forget(municipality_id=municipality_id, reads=[read])
+            )
+            failed += kept is None
+    return BatchResult(
+        reads=len(reads), hits=sum(len(found) for _, found in hits), sightings_created=len(created), failed=failed
+    )
+
+
+def _read_isolated(read: Read, store: Callable[[], T]) -> T | None:
+    """What store() returns for one read, or None when it fails for good: logged (no plate) and counted."""
+    try:
+        return store()
+    except READS_RETRYABLE_ERRORS:
+        raise
+    except Exception as error:  # noqa: BLE001 - one read's failure must not cost the batch
+        # The read id and the error's class only: an error's text may quote the plate.
+        logger.error("read %s was not stored: %s; the rest of its batch was", read.read_id, type(error).__name__)
+        counter_add(READS_FAILED)
+        return None
 
 
 def hits_store(*, received_at: dt.datetime, hits: Sequence[tuple[Read, Sequence[Hit]]]) -> list[Sighting]:
@@ -163,10 +211,12 @@ def _hits_store(
     Sighting.objects.bulk_create([sighting for _, sighting in candidates], ignore_conflicts=True)
     if settings.READS_MATCH_FAULT_DELAY_MS:  # fault-injection tests only: a window to kill or disconnect in
         time.sleep(settings.READS_MATCH_FAULT_DELAY_MS / 1000)
-    created_ids = set(
-        Sighting.objects.filter(id__in=[sighting.id for _, sighting in candidates]).values_list("id", flat=True)
-    )
-    created = [(read, sighting) for read, sighting in candidates if sighting.id in created_ids]
+    created = _inserted(candidates)
+    if len(created) < len(candidates):
+        rekeyed = _read_ids_held_by_another_municipality(candidates, created)
+        if rekeyed:
+            Sighting.objects.bulk_create([sighting for _, sighting in rekeyed], ignore_conflicts=True)
+            created += _inserted(rekeyed)
     photo_hashes = _photos_save(created, saved_files)
     sightings = [sighting for _, sighting in created]
     if photo_hashes:
@@ -179,6 +229,49 @@ def _hits_store(
         ids = [sighting.id for sighting in sightings]
         transaction.on_commit(lambda: sightings_announce(ids))
     return sightings
+
+
+def _inserted(candidates: Sequence[tuple[Read, Sighting]]) -> list[tuple[Read, Sighting]]:
+    """The candidates whose rows were written by this transaction (the others hit the unique constraint)."""
+    ids = set(Sighting.objects.filter(id__in=[sighting.id for _, sighting in candidates]).values_list("id", flat=True))
+    return [(read, sighting) for read, sighting in candidates if sighting.id in ids]
+
+
+def _read_ids_held_by_another_municipality(
+    candidates: Sequence[tuple[Read, Sighting]], created: Sequence[tuple[Read, Sighting]]
+) -> list[tuple[Read, Sighting]]:
+    """Hits refused only because another municipality's sighting of the order already has their read id.
+
+    Read ids are chosen by each centre and unique only per municipality (sightings.read_ids), but the table's
+    constraint is on (read_id, order) alone. Such a hit is a different read, not a redelivery: it is stored
+    under a read id derived from the original and the sender's municipality code (uuid5), the same on every
+    redelivery, so a redelivered batch still stores nothing twice.
+    """
+    created_ids = {sighting.id for _, sighting in created}
+    refused = [(read, sighting) for read, sighting in candidates if sighting.id not in created_ids]
+    holders = {
+        (str(read_id), str(order_id)): municipality_id
+        for read_id, order_id, municipality_id in Sighting.objects.filter(
+            read_id__in={sighting.read_id for _, sighting in refused},
+            order_id__in={sighting.order_id for _, sighting in refused},
+        ).values_list("read_id", "order_id", "camera__municipality_id")
+    }
+    senders = {
+        str(camera_id): (municipality_id, code)
+        for camera_id, municipality_id, code in Camera.objects.filter(
+            id__in={sighting.camera_id for _, sighting in refused}
+        ).values_list("id", "municipality_id", "municipality__code")
+    }
+    rekeyed = []
+    for read, sighting in refused:
+        municipality_id, code = senders[str(sighting.camera_id)]
+        holder = holders.get((str(sighting.read_id), str(sighting.order_id)))
+        if holder is None or holder == municipality_id:
+            continue  # a redelivery of this municipality's own read
+        sighting.id = uuid.uuid4()
+        sighting.read_id = uuid.uuid5(uuid.UUID(str(read.read_id)), f"municipality:{code}")
+        rekeyed.append((read, sighting))
+    return rekeyed
 
 
 def _photos_save(
@@ -199,9 +292,9 @@ def _photos_save(
     return photo_hashes
 
 
-def unmatched_reads_forget(*, municipality_id: int, reads: Sequence[Read]) -> None:
+def unmatched_reads_forget(*, municipality_id: int, reads: Sequence[Read]) -> int:
     """The one place reads that matched nothing are dropped: nothing of them is stored, logged or kept.
 
     A municipality that opted into the look-back buffer keeps keyed hashes of them here, and only here.
     """
-    lookback_record(municipality_id=municipality_id, reads=reads)
+    return lookback_record(municipality_id=municipality_id, reads=reads)

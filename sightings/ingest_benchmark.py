@@ -390,7 +390,7 @@ def endpoint_cost_in_process(fixture: Fixture, options: IngestOptions) -> dict[s
         t1 = time.process_time()
         reads = [read_check(item, cameras=cameras, now=now) for item in items]
         t2 = time.process_time()
-        read_ids_claim([read.read_id for read in reads])
+        read_ids_claim(municipality_id=0, read_ids=[read.read_id for read in reads])
         t3 = time.process_time()
         parse, check, claim = parse + t1 - t0, check + t2 - t1, claim + t3 - t2
     n = len(bodies) * options.batch

@@ -1,7 +1,9 @@
 """Which read ids arrived recently, so a retried batch is accepted once (docs/INGEST.md).
 
-Only the read's UUID is kept, for READS_DEDUP_SECONDS: no plate, no camera, no time. An id is a random
-number chosen by the integration, so the set says nothing about any vehicle, and it empties itself.
+Only the read's UUID and the sending municipality are kept, for READS_DEDUP_SECONDS: no plate, no camera,
+no time. An id is a random number chosen by the integration, so the set says nothing about any vehicle, and
+it empties itself. Ids are remembered per municipality: each centre chooses its own ids, so one centre's id
+(by chance, or sent on purpose to suppress another's reads) never makes another centre's read a duplicate.
 Redis holds it when REDIS_URL is set (shared by every web process); otherwise Django's cache does.
 """
 
@@ -32,27 +34,33 @@ def _claim_script(url: str):
     return redis_client(url).register_script(_CLAIM_SCRIPT)
 
 
-def _key(read_id: str) -> bytes:
+def _key(municipality_id: int, read_id: str) -> bytes:
     # read_id is canonical UUID text (sightings.reads); its 16 bytes keep the key short, and fromhex is cheap.
-    return KEY_PREFIX + bytes.fromhex(read_id.replace("-", ""))
+    return b"%s%d:%s" % (KEY_PREFIX, municipality_id, bytes.fromhex(read_id.replace("-", "")))
 
 
-def read_ids_claim(read_ids: Sequence[str]) -> list[bool]:
-    """For each id (canonical UUID text), True if it was not seen within the window; marks all as seen."""
+def _cache_key(municipality_id: int, read_id: str) -> str:
+    return f"read:{municipality_id}:{read_id}"
+
+
+def read_ids_claim(*, municipality_id: int, read_ids: Sequence[str]) -> list[bool]:
+    """For each id (canonical UUID text), True if this municipality did not send it within the window; marks
+    all as seen."""
     if not read_ids:
         return []
     ttl = settings.READS_DEDUP_SECONDS
     if settings.REDIS_URL:
         claim = _claim_script(settings.REDIS_URL)
-        return [bool(fresh) for fresh in claim(keys=[_key(read_id) for read_id in read_ids], args=[ttl])]
-    return [cache.add(f"read:{read_id}", 1, timeout=ttl) for read_id in read_ids]
+        keys = [_key(municipality_id, read_id) for read_id in read_ids]
+        return [bool(fresh) for fresh in claim(keys=keys, args=[ttl])]
+    return [cache.add(_cache_key(municipality_id, read_id), 1, timeout=ttl) for read_id in read_ids]
 
 
-def read_ids_release(read_ids: Sequence[str]) -> None:
+def read_ids_release(*, municipality_id: int, read_ids: Sequence[str]) -> None:
     """Forgets ids claimed for a batch that could not be queued, so the client's retry is not a duplicate."""
     if not read_ids:
         return
     if settings.REDIS_URL:
-        redis_client(settings.REDIS_URL).delete(*[_key(read_id) for read_id in read_ids])
+        redis_client(settings.REDIS_URL).delete(*[_key(municipality_id, read_id) for read_id in read_ids])
     else:
-        cache.delete_many([f"read:{read_id}" for read_id in read_ids])
+        cache.delete_many([_cache_key(municipality_id, read_id) for read_id in read_ids])

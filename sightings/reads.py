@@ -23,7 +23,13 @@ from sightings.plates import USE_SYLLABLES, PlateError, parse_plate, vehicle_typ
 JPEG_MAGIC = b"\xff\xd8\xff"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 # A camera clock may run a little ahead; a read from further in the future is a wrong clock or a wrong offset.
+# The API passes READS_MAX_FUTURE_SECONDS; these are the defaults for callers without settings (benchmarks).
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+# A live feed sends what it read minutes ago; a read older than the look-back horizon (READS_MAX_AGE_HOURS,
+# lookback.MAX_RETENTION_HOURS by default) is a wrong clock or a replayed archive, not a sighting to act on.
+MAX_AGE = dt.timedelta(hours=72)
+# Real UTC offsets run from -12:00 to +14:00; PostgreSQL stores at most ±15:59.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 IMAGE_FIELDS = ("plate_image", "vehicle_image")
 MAX_CAMERA_CODE_LENGTH = 40  # Camera.code's length; anything longer cannot name a camera
 
@@ -118,8 +124,18 @@ def camera_codes(items: list[Any]) -> set[str]:
     }
 
 
-def read_check(item: Any, *, cameras: Mapping[str, str], now: dt.datetime) -> Read | dict[str, list[str]]:
-    """A valid Read, or the errors by field name. `cameras` maps the sender's usable camera codes to ids."""
+def read_check(
+    item: Any,
+    *,
+    cameras: Mapping[str, str],
+    now: dt.datetime,
+    max_age: dt.timedelta = MAX_AGE,
+    max_future: dt.timedelta = MAX_CLOCK_SKEW,
+) -> Read | dict[str, list[str]]:
+    """A valid Read, or the errors by field name. `cameras` maps the sender's usable camera codes to ids.
+
+    seen_at must lie between now - max_age and now + max_future: anything else is not a live read.
+    """
     if type(item) is not dict:
         return {"non_field_errors": ["Each read must be a JSON object."]}
     errors: dict[str, list[str]] = {}
@@ -139,7 +155,7 @@ def read_check(item: Any, *, cameras: Mapping[str, str], now: dt.datetime) -> Re
         errors["plate"] = [str(error)]
 
     seen_at = item.get("seen_at")
-    problem = _seen_at_problem(seen_at, now)
+    problem = _seen_at_problem(seen_at, now, max_age, max_future)
     if problem:
         errors["seen_at"] = [problem]
 
@@ -179,8 +195,8 @@ def reads_encode(reads: list[Read]) -> str:
 
 
 def seen_at_parse(value: str) -> dt.datetime:
-    """The aware datetime of a checked seen_at."""
-    return dt.datetime.fromisoformat(value)
+    """The aware datetime of a checked seen_at, in UTC (the offset as sent is not kept; the instant is)."""
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
 
 
 def image_decode(value: str) -> bytes:
@@ -188,7 +204,7 @@ def image_decode(value: str) -> bytes:
     return base64.b64decode(value, validate=True)
 
 
-def _seen_at_problem(value: Any, now: dt.datetime) -> str | None:
+def _seen_at_problem(value: Any, now: dt.datetime, max_age: dt.timedelta, max_future: dt.timedelta) -> str | None:
     if type(value) is not str or len(value) > 40:
         return "Must be an ISO 8601 date and time with an offset, e.g. 2026-03-01T08:15:30+09:00."
     try:
@@ -197,8 +213,14 @@ def _seen_at_problem(value: Any, now: dt.datetime) -> str | None:
         return "Must be an ISO 8601 date and time with an offset, e.g. 2026-03-01T08:15:30+09:00."
     if seen_at.tzinfo is None or seen_at.utcoffset() is None:
         return "Needs a UTC offset (e.g. +09:00 or Z): a time without one is ambiguous."
-    if seen_at - now > MAX_CLOCK_SKEW:
+    if abs(seen_at.utcoffset()) > MAX_UTC_OFFSET:
+        return "Has a UTC offset beyond ±14:00, which no time zone uses."
+    # Compared as offsets from now, never by arithmetic on seen_at itself: near year 1 or 9999 that overflows.
+    if seen_at - now > max_future:
         return "Is in the future; check the camera's clock."
+    if now - seen_at > max_age:
+        hours = int(max_age.total_seconds() // 3600)
+        return f"Is more than {hours} hours old: a live feed sends reads as they happen; check the camera's clock."
     return None
 
 

@@ -6,6 +6,7 @@ serializers, one query for the cameras, one Redis round trip for the read ids, o
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -131,8 +132,10 @@ class ReadsSubmitApi(APIView):
         rejected: list[dict] = []
         seen_in_batch: set[str] = set()
         duplicates = 0
+        max_age = dt.timedelta(hours=settings.READS_MAX_AGE_HOURS)
+        max_future = dt.timedelta(seconds=settings.READS_MAX_FUTURE_SECONDS)
         for index, item in enumerate(items):
-            checked = read_check(item, cameras=cameras, now=received_at)
+            checked = read_check(item, cameras=cameras, now=received_at, max_age=max_age, max_future=max_future)
             if type(checked) is dict:
                 rejected.append({"index": index, "errors": checked})
             elif checked.read_id in seen_in_batch:
@@ -141,7 +144,7 @@ class ReadsSubmitApi(APIView):
                 seen_in_batch.add(checked.read_id)
                 reads.append(checked)
 
-        fresh = read_ids_claim([read.read_id for read in reads])
+        fresh = read_ids_claim(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in reads])
         new_reads = [read for read, is_new in zip(reads, fresh, strict=True) if is_new]
         duplicates += len(reads) - len(new_reads)
         if new_reads:
@@ -152,7 +155,7 @@ class ReadsSubmitApi(APIView):
                     argsrepr=f"(municipality {api_key.municipality_id}, {len(new_reads)} reads)",
                 )
             except Exception:
-                read_ids_release([read.read_id for read in new_reads])
+                read_ids_release(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in new_reads])
                 logger.exception("could not queue a batch of %d reads", len(new_reads))
                 raise QueueUnavailable() from None
         return Response(

@@ -9,11 +9,15 @@ def health_ping() -> str:
 
 
 # A dropped or restarting database connection fails the batch before it commits; it is tried again with backoff,
-# and a batch that did commit before the failure stores nothing twice (unique read_id + order).
+# and a batch that did commit before the failure stores nothing twice (unique read_id + order). Any other error
+# is one read's own: sightings.ingest.reads_match stores the others and counts that one.
+READS_RETRYABLE_ERRORS = (OperationalError, InterfaceError)
+
+
 @shared_task(
     name="sightings.reads_match",
     ignore_result=True,
-    autoretry_for=(OperationalError, InterfaceError),
+    autoretry_for=READS_RETRYABLE_ERRORS,
     retry_backoff=1,
     retry_backoff_max=60,
     max_retries=20,

@@ -142,6 +142,21 @@ def _fresh_channel_layer() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_access_tallies(settings) -> None:
+    """Each test counts key use and refusals from zero: counters left in Redis by an earlier test of the same
+    interval would otherwise swallow this test's first refusal (audit.tallies)."""
+    from audit import tallies
+
+    tallies._local.open.clear()
+    if settings.REDIS_URL and _reachable(settings.REDIS_URL, 6379):
+        from wassweb.redis_client import redis_client
+
+        client = redis_client(settings.REDIS_URL)
+        keys = client.zrange(tallies.OPEN_KEY, 0, -1)
+        client.delete(tallies.OPEN_KEY, *keys, *(key + b":a" for key in keys))
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked(settings) -> None:
     """Requests without Accept-Language get English, the source strings the tests assert; the shipped
     default (ko) is exercised by the browser tests (a ko-KR browser) and tests/test_translations.py."""

@@ -14,6 +14,7 @@ from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -51,6 +52,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if outage:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: what Django refuses before any view runs (a Host not allowed, a body it cannot read) answers
+    API clients in the API's JSON error shape too, and people with the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("The request could not be read.")), "errors": {}}, status=400)
+    return django_bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -51,3 +51,27 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} must be one of: {', '.join(sorted(choices))}.")
     return raw
+
+
+def env_hex(name: str, *, nbytes: int) -> str | None:
+    """A key written as hex, exactly nbytes long, or None when unset."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return None
+    try:
+        value = bytes.fromhex(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not hexadecimal.") from None
+    if len(value) != nbytes:
+        raise ImproperlyConfigured(f"{name} must be {nbytes} bytes ({2 * nbytes} hex digits), not {len(value)}.")
+    return raw
+
+
+def env_postgres_url(name: str) -> str | None:
+    """A PostgreSQL URL, or None when unset; anything else fails here rather than at the first query."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(f"{name} must be a postgres:// URL.")
+    return raw

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from wassweb.celery import app as celery_app
+from wassweb.counters import counter_values
 
 
 def _database() -> str:
@@ -45,7 +46,7 @@ CHECKS = {"database": _database, "redis": _redis, "worker": _worker}
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the database, Redis and a worker answer; 503 naming what failed otherwise."""
+    """200 when the database, Redis and a worker answer; 503 naming what failed otherwise. Counters ride along."""
     results: dict[str, str] = {}
     healthy = True
     for name, check in CHECKS.items():
@@ -54,4 +55,11 @@ def health(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001 — any failure of a dependency is reported, not raised
             healthy = False
             results[name] = f"failing: {type(exc).__name__}: {exc}"[:200]
-    return JsonResponse({"status": "ok" if healthy else "failing", "checks": results}, status=200 if healthy else 503)
+    body: dict[str, object] = {"status": "ok" if healthy else "failing", "checks": results}
+    # Work that was refused for good (e.g. a read no worker could store): not a failure of the service, so it
+    # does not turn the answer into 503, but an operator watching /health/ sees it grow.
+    try:
+        body["counters"] = counter_values()
+    except Exception as exc:  # noqa: BLE001 - Redis failing is already named under checks
+        body["counters"] = f"unavailable: {type(exc).__name__}"
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -7,6 +7,7 @@ relaxed and saying so on every page) or `test`. DATABASE_URL and REDIS_URL switc
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 from accounts.networks import ANYWHERE, PRIVATE_NETWORKS, parse_networks
-from wassweb.env import env_bool, env_choice, env_int, env_list, env_str
+from wassweb.env import env_bool, env_choice, env_hex, env_int, env_list, env_postgres_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WASSWEB_VAR_DIR", str(BASE_DIR / "var")))
@@ -51,7 +52,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if RELAXED 
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin on the project's site, which writes every admin request to the access log.
+    "wassweb.apps.WasswebAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -111,9 +113,20 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL through psycopg 3 when DATABASE_URL is set, otherwise a SQLite file.
+# Two roles in production (docs/OPERATIONS.md): DATABASE_URL is the application's role, which owns nothing and
+# may only add to the ledger; DATABASE_OWNER_URL, the role that owns the tables, is used only by `migrate` and
+# `db_grant_app_role` (wassweb/db_roles.py). Without it both run as DATABASE_URL's role (demo, tests).
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_OWNER_URL = env_postgres_url("DATABASE_OWNER_URL")
+DATABASE_OWNER: dict | None = None
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DATABASE_OWNER_URL:
+        DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL)
+        if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
+            raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+elif DATABASE_OWNER_URL:
+    raise ImproperlyConfigured("DATABASE_OWNER_URL needs DATABASE_URL (the application's role) as well.")
 else:
     DATABASES = {
         "default": {
@@ -224,7 +237,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 REST_FRAMEWORK = {
     # People by session (second factor enforced by accounts.middleware), or by their own `api`-scope key.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.SessionOrKeyAuthentication",
         "accounts.authentication.PersonalKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -284,6 +297,10 @@ READS_MAX_BATCH = 1000
 # Read ids are remembered this long (ids only, docs/INGEST.md), so a retried batch is accepted once.
 READS_DEDUP_SECONDS = env_int("READS_DEDUP_SECONDS", 600, minimum=10)
 READS_MAX_BODY_BYTES = env_int("READS_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
+# A read's seen_at must be plausible for a live feed (docs/INGEST.md): no older than the look-back horizon
+# (sightings.lookback.MAX_RETENTION_HOURS) and no further ahead than a camera clock may run.
+READS_MAX_AGE_HOURS = env_int("READS_MAX_AGE_HOURS", 72, minimum=1)
+READS_MAX_FUTURE_SECONDS = env_int("READS_MAX_FUTURE_SECONDS", 300, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = READS_MAX_BODY_BYTES
 
 # Footage requests: urgent ones escalate when undecided this long; the officer's access and the files'
@@ -294,6 +311,9 @@ FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
 FOOTAGE_MAX_FILE_BYTES = env_int("FOOTAGE_MAX_FILE_BYTES", 500 * 1024 * 1024, minimum=1024)
 FOOTAGE_MAX_FILES = env_int("FOOTAGE_MAX_FILES", 20, minimum=1)
 FOOTAGE_MAX_WINDOW_HOURS = env_int("FOOTAGE_MAX_WINDOW_HOURS", 24, minimum=1)
+# A footage window may start at most this long ago: the centres keep their recordings no longer (commonly 30 days),
+# and a window older than that is a wrong date, not footage anyone can provide.
+FOOTAGE_WINDOW_MAX_AGE_DAYS = env_int("FOOTAGE_WINDOW_MAX_AGE_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE.update(
     {
         "footage-escalate-urgent": {"task": "sightings.footage_escalate_urgent", "schedule": 60.0},
@@ -301,6 +321,34 @@ CELERY_BEAT_SCHEDULE.update(
         "footage-purge-files": {"task": "sightings.footage_purge_files", "schedule": 3600.0},
     }
 )
+
+
+# Published chain heads (docs/LEDGER.md, "Published heads"): beat signs each chain's entry count and last hash
+# with Ed25519 every CHAIN_HEADS_PUBLISH_HOURS, stores the statement and appends it to CHAIN_HEADS_FILE, which the
+# auditors copy. The private key (64 hex digits) is needed only where statements are published; processes that
+# only show them need CHAIN_HEADS_PUBLIC_KEY, otherwise derived from the private key.
+def _chain_heads_signing_key() -> str | None:
+    configured = env_hex("CHAIN_HEADS_SIGNING_KEY", nbytes=32)
+    if configured or not RELAXED:
+        return configured
+    # Like the demo's SECRET_KEY: random, kept on disk so statements stay checkable across restarts, never committed.
+    key_file = VAR_DIR / "demo_chain_heads_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)  # an Ed25519 private key is 32 random bytes
+    key_file.write_text(key)
+    return key
+
+
+CHAIN_HEADS_SIGNING_KEY = _chain_heads_signing_key()
+CHAIN_HEADS_PUBLIC_KEY = env_hex("CHAIN_HEADS_PUBLIC_KEY", nbytes=32)
+CHAIN_HEADS_FILE = Path(env_str("CHAIN_HEADS_FILE", str(VAR_DIR / "chain-heads.jsonl")))
+CHAIN_HEADS_PUBLISH_HOURS = env_int("CHAIN_HEADS_PUBLISH_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE["chain-heads-publish"] = {
+    "task": "audit.chain_heads_publish",
+    "schedule": timedelta(hours=CHAIN_HEADS_PUBLISH_HOURS),
+}
 
 LOGGING = {
     "version": 1,
@@ -325,10 +373,15 @@ GUARDIAN_RAISE_403 = False
 OTP_REQUIRED = env_bool("OTP_REQUIRED", default=not RELAXED)
 OTP_TOTP_ISSUER = "wassweb"
 OTP_RECOVERY_CODE_COUNT = 10
-# Lock-out after repeated failed sign-ins, counted per username and per client address separately.
+# Lock-out after repeated failed sign-ins: a username from one address after AXES_FAILURE_LIMIT failures, and
+# an address whatever the usernames after AXES_ADDRESS_FAILURE_LIMIT (accounts.backends). Never a username
+# alone: whoever knows it could lock its owner out everywhere. Failures for one username from several
+# addresses are an anomaly for the auditor instead (audit.anomalies).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.backends.PairAndAddressLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.permissions.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -341,7 +394,9 @@ ALLOWED_NETWORKS = {
     role: env_list(f"ALLOWED_NETWORKS_{role.upper()}", _default_networks)
     for role in ("officer", "operator", "auditor", "admin", "keys")
 }
-# X-Forwarded-For is believed only from these proxies (comma-separated CIDRs); empty: never.
+# X-Forwarded-For is believed only from these proxies (comma-separated CIDRs); empty: never. The client is then
+# the right-most address that is not one of them (accounts.networks); daphne itself must not rewrite the peer
+# (no --proxy-headers: it would take the left-most address, which the client writes).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 for _name, _values in [*((f"ALLOWED_NETWORKS_{k.upper()}", v) for k, v in ALLOWED_NETWORKS.items())] + [
     ("TRUSTED_PROXIES", TRUSTED_PROXIES)
@@ -371,3 +426,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"reads": env_str("READS_RATE_LIMIT",
 # Rate-limit counters are shared by every web process through Redis when it is there.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Key use and repeated refusals are counted per interval and sealed as one AccessTally row each (audit.tallies,
+# docs/LEDGER.md): at most this many seconds of counts are open at any time.
+ACCESS_TALLY_INTERVAL_SECONDS = env_int("ACCESS_TALLY_INTERVAL_SECONDS", 60, minimum=1)
+# An interval is sealed this long after it ends, so counts on their way into it are not left behind.
+ACCESS_TALLY_GRACE_SECONDS = 5
+ACCESS_TALLY_MAX_ADDRESSES = 20  # distinct addresses kept per tally
+CELERY_BEAT_SCHEDULE["audit-tallies-flush"] = {"task": "audit.tallies_flush", "schedule": 15.0}

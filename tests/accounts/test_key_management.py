@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
-from audit.models import AccessLogEntry
+from audit.models import AccessLogEntry, AccessTally
+from audit.tallies import tallies_flush
 
 VERIFY = "/api/v1/audit/verify/"
 
@@ -142,12 +143,14 @@ def test_anonymous_people_are_sent_to_sign_in(client, db):
     assert client.get(reverse("api-keys")).status_code == 302
 
 
-def test_a_personal_api_key_acts_as_its_person_and_each_use_is_logged(client, auditor):
+def test_a_personal_api_key_acts_as_its_person_and_each_use_is_counted(client, auditor):
     api_key, raw = make_key(user=auditor, scope="api")
-    response = client.get(VERIFY, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert response.status_code == 200
-    entry = AccessLogEntry.objects.filter(action="key").first()
-    assert entry.outcome == "allowed" and entry.actor_label == f"key:{api_key.prefix}"
+    for _ in range(2):
+        response = client.get(VERIFY, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert response.status_code == 200
+    tallies_flush(everything=True)
+    tally = AccessTally.objects.get(kind="key-use")
+    assert tally.outcome == "allowed" and tally.actor_label == f"key:{api_key.prefix}" and tally.count == 2
 
 
 def test_a_key_of_another_scope_is_refused_on_the_api(client, officer, municipality):
@@ -166,11 +169,19 @@ def test_a_revoked_or_expired_key_is_refused_and_logged(client, auditor):
     expired, raw_expired = make_key(user=auditor, scope="api")
     ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     for raw in (raw_revoked, raw_expired):
-        # 403 rather than 401: the API's first authentication is the session, which sends no challenge.
+        # 401 with a challenge, as on the reads API: the client is told to bring a valid key.
         response = client.get(VERIFY, HTTP_AUTHORIZATION=f"Bearer {raw}")
-        assert response.status_code == 403
-        assert "revoked" in response.json()["detail"]
-    assert AccessLogEntry.objects.filter(action="key", outcome="denied").count() == 2
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+        assert response.json() == {"detail": "The API key is not valid, has expired or has been revoked.", "errors": {}}
+    # The second refusal from the same address within the interval is counted, not logged again.
+    assert AccessLogEntry.objects.filter(action="key", outcome="denied").count() == 1
+    tallies_flush(everything=True)
+    assert AccessTally.objects.get(kind="refusal", action="key").count == 1
+
+
+def test_a_request_without_any_credentials_is_still_refused_with_403(client, db):
+    assert client.get(VERIFY).status_code == 403
 
 
 def test_a_key_is_refused_outside_the_integration_networks(client, settings, auditor):

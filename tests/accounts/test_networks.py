@@ -144,3 +144,33 @@ def test_the_access_log_records_the_client_behind_a_trusted_proxy(client, office
     client.force_login(officer)
     client.get(reverse("home"), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert AccessLogEntry.objects.get(action="network").ip == "203.0.113.9"
+
+
+def test_a_bearer_header_does_not_open_the_login_page_from_outside(client, db, separated):
+    assert client.get(reverse("login"), REMOTE_ADDR="203.0.113.9").status_code == 403
+    response = client.get(reverse("login"), REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code == 403
+
+
+def test_a_bearer_request_on_the_api_is_held_to_the_keys_networks(client, db, separated):
+    # The integrations' network admits a bearer request to the API (the key itself is checked next) ...
+    inside = client.get("/api/v1/orders/", REMOTE_ADDR="10.30.1.1", HTTP_AUTHORIZATION="Bearer x")
+    assert inside.status_code == 401
+    # ... and an address outside it is refused before any key is looked at, with the API's error shape.
+    outside = client.get("/api/v1/orders/", REMOTE_ADDR="10.20.1.1", HTTP_AUTHORIZATION="Bearer x")
+    assert outside.status_code == 403
+    assert outside.json() == {"detail": "Access from this network is not allowed.", "errors": {}}
+    assert AccessLogEntry.objects.get(action="key-network").ip == "10.20.1.1"
+
+
+def test_a_socket_uses_the_same_rule_as_http_for_repeated_headers(settings):
+    from accounts.permissions import scope_client_ip
+
+    settings.TRUSTED_PROXIES = ["10.0.0.1/32", "10.0.0.2/32"]
+    # The client's own proxy sent one header, ours added the hop it saw in a second one.
+    headers = [(b"x-forwarded-for", b"203.0.113.9"), (b"x-forwarded-for", b"10.0.0.2")]
+    scope = {"client": ["10.0.0.1", 5555], "headers": headers}
+    # Django joins repeated headers in order into one list; the socket reads the same list the same way.
+    proxies = parse_networks(settings.TRUSTED_PROXIES)
+    assert scope_client_ip(scope) == client_address("10.0.0.1", "203.0.113.9,10.0.0.2", proxies) == "203.0.113.9"
+    assert scope_client_ip({"client": ["203.0.113.7", 5555], "headers": headers}) == "203.0.113.7"

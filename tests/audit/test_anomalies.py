@@ -122,3 +122,25 @@ def test_the_anomaly_page_lists_the_flags(client, auditor, ordinary_work, order,
     assert response.status_code == 200
     assert response.context["total"] == 1
     assert f"{REPEATED_LOOKUPS + 3}" in response.content.decode()
+
+
+def _sign_in(client, username: str, password: str, address: str):
+    from django.urls import reverse
+
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_it_flags_failed_sign_ins_for_one_username_from_several_addresses(client, ordinary_work, officer):
+    # Under every lock-out limit: a few guesses from each of three addresses.
+    for address in ("10.20.1.1", "10.20.1.1", "10.30.2.2", "10.30.2.2", "203.0.113.9"):
+        assert _sign_in(client, "officer", "wrong-password", address).status_code == 200
+    flags = _flags()[Kind.SIGN_IN_FAILURES]
+    assert [(flag.who, flag.count) for flag in flags] == [("officer", 5)]
+    assert "3 addresses" in flags[0].detail
+
+
+def test_failed_sign_ins_from_one_address_are_not_that_flag(client, ordinary_work, officer):
+    for _ in range(4):
+        _sign_in(client, "officer", "wrong-password", "10.20.1.1")
+    assert _sign_in(client, "officer", "still-wrong", "10.20.1.1").status_code in (200, 429)
+    assert _flags()[Kind.SIGN_IN_FAILURES] == []

@@ -120,7 +120,7 @@ def test_it_refuses_anonymous_callers_and_logs_it(client, ledger, url):
 def test_verify_reports_both_chains_intact(client, auditor, ledger):
     client.force_login(auditor)
     body = client.get(VERIFY).json()
-    assert body["ledger"] == {"ok": True, "entries": 4, "first_broken": None}
+    assert body["ledger"] == {"ok": True, "entries": 4, "first_broken": None, "corrected": []}
     assert body["access_log"]["ok"] is True
 
 
@@ -133,4 +133,5 @@ def test_verify_names_the_first_broken_entry(client, auditor, ledger):
         "ok": False,
         "entries": 1,
         "first_broken": {"sequence": 2, "reason": "altered content", "detail": ""},
+        "corrected": [],
     }

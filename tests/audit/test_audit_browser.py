@@ -74,7 +74,7 @@ def test_the_auditor_reviews_the_ledger_and_its_statistics(live_daphne, new_page
     screenshot(page, "audit-statistics")
 
     page.goto(f"{live_daphne.url}/audit/verify/")
-    assert page.locator(".verdict-ok").count() == 2
+    assert page.locator(".verdict-ok").count() == 4  # ledger, access log, tallies, corrections
     screenshot(page, "audit-verify")
 
     page.goto(f"{live_daphne.url}/audit/anomalies/")

@@ -62,8 +62,8 @@ def test_when_the_ledger_cannot_be_written_no_sighting_is_stored(camera, order, 
         raise RuntimeError("ledger unavailable")
 
     monkeypatch.setattr(services, "seal", refuse)
-    with pytest.raises(RuntimeError):
-        _run(camera, [a_read(camera.code, plate="12가3456")])
+    # An error retrying cannot fix drops the read with a trace (tests/sightings/test_ingest_isolation.py).
+    _run(camera, [a_read(camera.code, plate="12가3456")])
     assert Sighting.objects.count() == 0 and DisclosureEntry.objects.count() == 0
 
 

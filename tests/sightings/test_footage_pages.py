@@ -69,7 +69,7 @@ class TestRequestForm:
         response = client.post(
             "/footage/new/", {"order": order.pk, "municipality": camera.municipality_id, "camera_code": camera.code}
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         errors = response.context["form"].errors
         assert "purpose" in errors
         response = client.post(

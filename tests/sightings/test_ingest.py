@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import OperationalError, models
 from django.utils import timezone
 
 from sightings.ingest import hotlist_current, reads_match
@@ -165,8 +165,8 @@ def test_a_partial_plate_order_matches_by_pattern(camera, officer):
 
 def test_photos_of_a_rolled_back_batch_are_removed(camera, order, media):
     read = checked(camera, plate="12가3456", plate_image=JPEG_B64)
-    with mock.patch("sightings.models.Sighting.objects.bulk_update", side_effect=RuntimeError("database gone")):
-        with pytest.raises(RuntimeError):
+    with mock.patch("sightings.models.Sighting.objects.bulk_update", side_effect=OperationalError("database gone")):
+        with pytest.raises(OperationalError):
             run(camera, [read])
     assert files_under(media) == []
     assert not Sighting.objects.exists()

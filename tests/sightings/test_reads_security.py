@@ -9,7 +9,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.throttles import ApiKeyRateThrottle
-from audit.models import AccessLogEntry
+from audit.models import AccessLogEntry, AccessTally
+from audit.tallies import tallies_flush
 from tests.sightings.reads_helpers import a_read, integration_key
 
 URL = "/api/v1/reads/"
@@ -57,8 +58,23 @@ def test_an_integration_key_is_refused_outside_its_networks(settings, municipali
     assert post(key, REMOTE_ADDR="10.30.0.5").status_code == 202
 
 
-def test_each_use_of_an_integration_key_is_logged(municipality, camera):
+def test_each_use_of_an_integration_key_is_counted_for_the_audit_trail(municipality, camera):
     key = integration_key(municipality)
     post(key)
-    entry = AccessLogEntry.objects.get(action="key")
-    assert entry.outcome == "allowed" and entry.actor_label.startswith("key:")
+    post(key)
+    assert not AccessLogEntry.objects.filter(action="key").exists()  # no chained row per POST
+    tallies_flush(everything=True)
+    tally = AccessTally.objects.get(kind="key-use")
+    assert tally.count == 2 and tally.actor_label.startswith("key:") and tally.municipality_id == municipality.id
+
+
+def test_a_revoked_key_gets_401_with_the_api_error_shape(municipality, camera):
+    from django.utils import timezone
+
+    from accounts.models import ApiKey
+
+    key = integration_key(municipality)
+    ApiKey.objects.update(revoked_at=timezone.now())
+    response = post(key)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "The API key is not valid, has expired or has been revoked.", "errors": {}}
