@@ -9,6 +9,7 @@ from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from accounts import permissions
@@ -144,3 +145,13 @@ class SessionOrKeySessionSchema(SessionScheme):
     """The session cookie in /api/schema/, as for DRF's own session authentication."""
 
     target_class = SessionOrKeyAuthentication
+
+
+# Who may read /api/schema/ and /api/docs/: anyone the separated network's gate lets in (accounts.middleware),
+# people and machines alike. The schema describes the public interface and holds no data, and each
+# integration's developers need it with the key they have, whatever its scope. Credentials that are sent are
+# still checked: a session or a key of any scope is authenticated (a key only from its own networks, its use
+# logged), and an unknown, expired or revoked key is refused with 401 rather than ignored.
+# The key's class comes first: DRF takes the first class's WWW-Authenticate, and without one a 401 turns 403.
+SCHEMA_AUTHENTICATION = [BearerKeyAuthentication, SessionAuthentication]
+SCHEMA_PERMISSIONS = [AllowAny]

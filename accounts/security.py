@@ -97,11 +97,3 @@ def recovery_codes_renew(*, user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(settings.OTP_RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
-
-
-@transaction.atomic
-def second_factor_reset(*, user: User) -> None:
-    """Removes the person's authenticators and recovery codes, for an administrator after a lost phone."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    user_sessions_end(user=user)

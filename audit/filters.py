@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLogEntry, DisclosureEntry
-from sightings.purposes import LEGAL_BASES
+from audit.purposes import LEGAL_BASES
 
 
 def _start_of(day: dt.date) -> dt.datetime:

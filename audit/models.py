@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sightings.purposes import LEGAL_BASIS_CHOICES
+from audit.purposes import LEGAL_BASIS_CHOICES
 
 
 class DisclosureEntry(models.Model):

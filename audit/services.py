@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.ledger import lock_chain_head, seal
 from audit.models import AccessLogEntry, DisclosureEntry
-from sightings.purposes import CRIME_CATEGORIES
+from audit.purposes import CRIME_CATEGORIES
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -85,21 +85,3 @@ def disclosure_statistics(*, months: list[dt.date]) -> dict[str, Pivot]:
         ),
         "purpose": pivot(by_purpose, months, lambda r: f"{kinds.get(r['kind'], r['kind'])}: {r['purpose']}"),
     }
-
-
-def disclosures_by_basis_and_month(*, since: dt.datetime, until: dt.datetime, **filters: Any) -> dict[str, Any]:
-    """{legal basis: {month: {"location": n, "footage": n}}} for the chart and the public page."""
-    rows = (
-        DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until, **filters)
-        .annotate(month=TruncMonth("provided_at"))
-        .order_by()
-        .values("month", "legal_basis")
-        .annotate(
-            location=Count("id", filter=Q(kind=DisclosureEntry.Kind.LOCATION)),
-            footage=Count("id", filter=Q(kind=DisclosureEntry.Kind.FOOTAGE)),
-        )
-    )
-    result: dict[str, dict[dt.date, dict[str, int]]] = defaultdict(dict)
-    for row in rows:
-        result[row["legal_basis"]][_month(row["month"])] = {"location": row["location"], "footage": row["footage"]}
-    return result

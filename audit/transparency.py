@@ -11,8 +11,8 @@ from django.db.models import Count, Max, Q
 
 from audit.heads import CHAINS, latest_statements, public_key_hex, statement_message
 from audit.models import DisclosureEntry
+from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 from audit.statistics import month_bounds
-from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASES
 
 
 @dataclass

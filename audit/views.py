@@ -20,8 +20,8 @@ from audit import charts, selectors, statistics, transparency
 from audit.anomalies import BULK_ACCESS_PER_HOUR, KIND_LABELS, REPEATED_LOOKUPS, WORKING_HOURS, anomaly_flags
 from audit.filters import AccessLogFilter, DisclosureFilter, PeriodForm
 from audit.permissions import audit_may_read, audit_refusal_record
+from audit.purposes import LEGAL_BASES
 from audit.services import access_log_record
-from sightings.purposes import LEGAL_BASES
 from wassweb.csv_export import csv_stream
 
 PAGE_SIZE = 50

@@ -27,7 +27,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_filter = ["province"]
     list_select_related = ["province"]
     search_fields = ["code", "name"]
-    # The centre's own operators switch the look-back buffer (sightings.lookback): switching it off there
+    # The centre's own operators switch the look-back buffer (sightings.reads.lookback): switching it off there
     # also forgets what was kept, which an edit here would skip.
     readonly_fields = ["lookback_retention_hours"]
 

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from sightings import footage_apis, hit_apis, order_apis
-from sightings.reads_api import ReadsSubmitApi
+from sightings.footage import apis as footage_apis
+from sightings.hits import apis as hit_apis
+from sightings.orders import apis as order_apis
+from sightings.reads.api import ReadsSubmitApi
 
 urlpatterns: list = [
     path("sightings/", hit_apis.SightingListApi.as_view(), name="sightings"),

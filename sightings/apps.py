@@ -12,4 +12,4 @@ class SightingsConfig(AppConfig):
 
         from sightings.signals import user_saved
 
-        post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="sightings.alerts.user_saved")
+        post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="sightings.live.alerts.user_saved")

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sightings.purposes import CRIME_CATEGORIES, LEGAL_BASIS_CHOICES
+from audit.purposes import CRIME_CATEGORIES, LEGAL_BASIS_CHOICES
 
 
 class Province(models.Model):
@@ -356,7 +356,7 @@ class LookbackRead(models.Model):
 
     Never the plate text or an image. On PostgreSQL the table is partitioned by hour of `purge_after`
     (seen_at + the municipality's retention), so purging is dropping the partitions that have run out; the
-    table is created by migration 0003 and its partitions by sightings.lookback.
+    table is created by migration 0004 and its partitions by sightings.reads.lookback.
     """
 
     municipality = models.ForeignKey(

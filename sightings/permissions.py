@@ -48,14 +48,6 @@ def footage_requests_visible(user: Any, queryset: QuerySet[FootageRequest]) -> Q
     return queryset.filter(municipality_id=user.municipality_id)
 
 
-def footage_may_view(user: Any, footage_request: FootageRequest) -> bool:
-    if not footage_may_use(user):
-        return False
-    if user.is_officer:
-        return footage_request.agency_id == user.agency_id
-    return footage_request.municipality_id == user.municipality_id
-
-
 def footage_decide_refusal(user: Any, footage_request: FootageRequest) -> str | None:
     """Why this person may not approve or deny the request, or None when they may.
 

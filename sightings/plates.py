@@ -2,7 +2,7 @@
 
 Plain Python with no Django import, so the matching worker and the tests can use it on its own.
 
-Accepted forms (DESIGN section 6), after `normalise`:
+Accepted forms, after `normalise`:
 - `12가3456` and `123가4567`; a region prefix only with a 2-digit class: `서울12가3456`;
 - diplomatic plates: one of 외교 영사 준외 준영 국기 협정 대표 followed by 3 to 7 digits (`외교123-456` is
   `외교123456`). The digit count is deliberately lenient because the official layout has changed over the

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sightings.alerts import ACCESS_CHANGED, send_to_group, user_group
+from sightings.live.alerts import ACCESS_CHANGED, send_to_group, user_group
 
 # Saves that change nothing about what a person may see (a login stamps last_login).
 _IRRELEVANT_FIELDS = frozenset({"last_login", "password"})

@@ -10,7 +10,7 @@ def health_ping() -> str:
 
 # A dropped or restarting database connection fails the batch before it commits; it is tried again with backoff,
 # and a batch that did commit before the failure stores nothing twice (unique read_id + order). Any other error
-# is one read's own: sightings.ingest.reads_match stores the others and counts that one.
+# is one read's own: sightings.reads.ingest.reads_match stores the others and counts that one.
 READS_RETRYABLE_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -32,8 +32,8 @@ def reads_match_task(municipality_id: int, received_at: str, reads: str | list[l
 
     import orjson
 
-    from sightings.ingest import reads_match
-    from sightings.reads import Read
+    from sightings.reads.ingest import reads_match
+    from sightings.reads.parse import Read
 
     reads_match(
         municipality_id=municipality_id,
@@ -45,7 +45,7 @@ def reads_match_task(municipality_id: int, received_at: str, reads: str | list[l
 @shared_task(name="sightings.alerts_announce_pending")
 def alerts_announce_pending() -> int:
     """Beat: puts in the alert stream hits that were stored but never announced (their worker died in between)."""
-    from sightings.alerts import sightings_announce_pending
+    from sightings.live.alerts import sightings_announce_pending
 
     return sightings_announce_pending()
 
@@ -53,7 +53,7 @@ def alerts_announce_pending() -> int:
 @shared_task(name="sightings.footage_escalate_urgent")
 def footage_escalate_urgent() -> int:
     """Beat: flags urgent footage requests left undecided past FOOTAGE_URGENT_ESCALATE_MINUTES."""
-    from sightings.footage_services import footage_requests_escalate
+    from sightings.footage.services import footage_requests_escalate
 
     return footage_requests_escalate()
 
@@ -61,7 +61,7 @@ def footage_escalate_urgent() -> int:
 @shared_task(name="sightings.footage_expire_access")
 def footage_expire_access() -> int:
     """Beat: ends officers' access to approved footage once FOOTAGE_ACCESS_HOURS have passed."""
-    from sightings.footage_services import footage_access_expire
+    from sightings.footage.services import footage_access_expire
 
     return footage_access_expire()
 
@@ -69,7 +69,7 @@ def footage_expire_access() -> int:
 @shared_task(name="sightings.footage_purge_files")
 def footage_purge_files() -> int:
     """Beat: deletes footage files after FOOTAGE_RETENTION_DAYS; the ledger entries stay."""
-    from sightings.footage_services import footage_files_purge
+    from sightings.footage.services import footage_files_purge
 
     return footage_files_purge()
 
@@ -77,7 +77,7 @@ def footage_purge_files() -> int:
 @shared_task(name="sightings.orders_expire")
 def orders_expire() -> int:
     """Beat: expires active orders past their expiry, each with an event, so the hotlist drops them."""
-    from sightings.order_services import orders_expire_due
+    from sightings.orders.services import orders_expire_due
 
     return orders_expire_due()
 
@@ -85,7 +85,7 @@ def orders_expire() -> int:
 @shared_task(name="sightings.order_lookback_search", acks_late=True)
 def order_lookback_search(order_id: str) -> int:
     """After an order is issued: turn its plate's buffered reads into retrospective sightings."""
-    from sightings.order_services import order_lookback_search as search
+    from sightings.orders.services import order_lookback_search as search
 
     return len(search(order_id=order_id))
 
@@ -93,6 +93,6 @@ def order_lookback_search(order_id: str) -> int:
 @shared_task(name="sightings.lookback_maintain")
 def lookback_maintain() -> dict[str, int]:
     """Beat: create the coming look-back partitions and drop (or delete) what has passed its retention."""
-    from sightings.lookback import lookback_maintain as maintain
+    from sightings.reads.lookback import lookback_maintain as maintain
 
     return maintain()

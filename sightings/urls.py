@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from sightings import footage_views, order_views
+from sightings.footage import views as footage_views
+from sightings.orders import views as order_views
 
 app_name = "sightings"
 urlpatterns: list = [

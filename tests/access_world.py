@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.services import api_key_create
 from audit.models import DisclosureEntry
-from sightings.footage_services import footage_request_approve
-from tests.sightings.footage_helpers import jpeg_upload, make_request, make_sighting
+from sightings.footage.services import footage_request_approve
+from tests.sightings.footage.helpers import jpeg_upload, make_request, make_sighting
 
 ROLES = ["anonymous", "officer", "other_officer", "operator", "other_operator", "auditor", "admin_user"]
 

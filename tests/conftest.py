@@ -72,7 +72,7 @@ def _services_guard(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_hotlist() -> None:
     """Each test compiles its own hotlist: a rolled-back test may leave the same order-event id behind."""
-    from sightings.ingest import hotlist_forget
+    from sightings.reads.ingest import hotlist_forget
 
     hotlist_forget()
 

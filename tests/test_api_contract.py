@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.services import api_key_create, api_key_revoke
-from tests.sightings.reads_helpers import integration_key
+from tests.sightings.reads.helpers import integration_key
 
 SCHEMA = "/api/schema/?format=json"
 

@@ -33,7 +33,7 @@ def test_an_english_browser_gets_english(client, officer):
 
 
 def test_api_errors_follow_the_language_asked_for(client, officer, order, camera):
-    from tests.sightings.alert_helpers import make_hit
+    from tests.sightings.live.helpers import make_hit
 
     hit = make_hit(order, camera, plate="12가3459", match_kind="misread")
     client.force_login(officer)

@@ -13,19 +13,6 @@ from typing import Any
 
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import AllowAny
-
-from accounts.authentication import BearerKeyAuthentication
-
-# Who may read /api/schema/ and /api/docs/: anyone the separated network's gate lets in (accounts.middleware),
-# people and machines alike. The schema describes the public interface and holds no data, and each
-# integration's developers need it with the key they have, whatever its scope. Credentials that are sent are
-# still checked: a session or a key of any scope is authenticated (a key only from its own networks, its use
-# logged), and an unknown, expired or revoked key is refused with 401 rather than ignored.
-# The key's class comes first: DRF takes the first class's WWW-Authenticate, and without one a 401 turns 403.
-SCHEMA_AUTHENTICATION = [BearerKeyAuthentication, SessionAuthentication]
-SCHEMA_PERMISSIONS = [AllowAny]
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA: dict[str, Any] = {

@@ -11,7 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 # daphne hands request bodies to Django unparsed: a body it cannot parse gets the project's error answer.
 import wassweb.http_server  # noqa: E402, F401
 from accounts.asgi import SocketSecurityGate  # noqa: E402
-from sightings.ws_auth import AlertSocketAuth  # noqa: E402
+from accounts.ws_auth import AlertSocketAuth  # noqa: E402
 from wassweb.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -53,13 +53,14 @@ def app_role_grant(connection: BaseDatabaseWrapper, *, role: str) -> list[str]:
     PostgreSQL allows only to the table's owner, so the buffer (keyed hashes purged within hours, never
     evidence) is handed to the application role, with CREATE on the schema for its partitions.
     """
+    from django.apps import apps
+
     from audit.db_triggers import APPEND_ONLY_TABLES
-    from sightings.models import LookbackRead
 
     if connection.vendor != "postgresql":
         raise ValueError("database roles exist only on PostgreSQL")
     quote = connection.ops.quote_name
-    lookback = LookbackRead._meta.db_table
+    lookback = apps.get_model("sightings", "LookbackRead")._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_schema(), current_database(), current_user")
         schema, database, owner = cursor.fetchone()

@@ -2,7 +2,7 @@
 
 Twisted's HTTP request (daphne's WebRequest builds on it) parses every multipart/form-data POST itself, for
 an `args` attribute daphne never reads, and answers a body it cannot parse with a bare `400` without a body
-or Content-Type before the application sees it. API clients must get the API's error shape (DESIGN section 8)
+or Content-Type before the application sees it. API clients must get the API's error shape (docs/INGEST.md)
 and people Django's page, so the parsing is left to Django and DRF, which also saves parsing every footage
 upload twice. Imported by wassweb.asgi, so every daphne process that serves the project has it.
 """

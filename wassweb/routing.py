@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sightings.consumers import AlertConsumer
+from sightings.live.consumers import AlertConsumer
 
 websocket_urlpatterns = [
     path("ws/alerts/", AlertConsumer.as_asgi()),

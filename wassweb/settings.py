@@ -260,7 +260,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Choice sets that several serializers share get one stable name each instead of a hash suffix.
     "ENUM_NAME_OVERRIDES": {
-        "LegalBasisEnum": "sightings.purposes.LEGAL_BASIS_CHOICES",
+        "LegalBasisEnum": "audit.purposes.LEGAL_BASIS_CHOICES",
         "OrderStatusEnum": "sightings.models.WantedOrder.Status",
         "OrderPriorityEnum": "sightings.models.WantedOrder.Priority",
         "FootageRequestStatusEnum": "sightings.models.FootageRequest.Status",
@@ -298,7 +298,7 @@ READS_MAX_BATCH = 1000
 READS_DEDUP_SECONDS = env_int("READS_DEDUP_SECONDS", 600, minimum=10)
 READS_MAX_BODY_BYTES = env_int("READS_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024)
 # A read's seen_at must be plausible for a live feed (docs/INGEST.md): no older than the look-back horizon
-# (sightings.lookback.MAX_RETENTION_HOURS) and no further ahead than a camera clock may run.
+# (sightings.reads.lookback.MAX_RETENTION_HOURS) and no further ahead than a camera clock may run.
 READS_MAX_AGE_HOURS = env_int("READS_MAX_AGE_HOURS", 72, minimum=1)
 READS_MAX_FUTURE_SECONDS = env_int("READS_MAX_FUTURE_SECONDS", 300, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = READS_MAX_BODY_BYTES

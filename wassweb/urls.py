@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from wassweb.api_schema import SCHEMA_AUTHENTICATION, SCHEMA_PERMISSIONS
+from accounts.authentication import SCHEMA_AUTHENTICATION, SCHEMA_PERMISSIONS
 from wassweb.health import health
 
 SCHEMA_ACCESS = {"authentication_classes": SCHEMA_AUTHENTICATION, "permission_classes": SCHEMA_PERMISSIONS}

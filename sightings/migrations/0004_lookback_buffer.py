@@ -3,7 +3,7 @@
 On PostgreSQL the table is partitioned by range of `purge_after`, one partition per hour, so the buffer is
 purged by dropping partitions (milliseconds) instead of deleting rows. It has no primary-key constraint:
 rows are never addressed one by one, and every index costs at insert time on the ingest path. Partitions
-are created ahead of time by sightings.lookback (beat task and, as a safety net, on first insert).
+are created ahead of time by sightings.reads.lookback (beat task and, as a safety net, on first insert).
 On SQLite it is an ordinary table, purged with a DELETE.
 """
 

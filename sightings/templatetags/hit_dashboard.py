@@ -7,8 +7,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from sightings import hit_selectors, permissions
-from sightings.purposes import CRIME_CATEGORIES
+from audit.purposes import CRIME_CATEGORIES
+from sightings import permissions
+from sightings.hits import selectors as hit_selectors
 
 register = template.Library()
 

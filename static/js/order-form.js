@@ -1,5 +1,5 @@
 // The order form: narrows the legal-basis choices to those the chosen category allows, and says so.
-// The server enforces the same table (sightings/purposes.py); this only saves the officer a refusal.
+// The server enforces the same table (audit/purposes.py); this only saves the officer a refusal.
 (function () {
   "use strict";
 

@@ -16,7 +16,7 @@ from accounts.models import ApiKey, ApiKeyChangeRefused
 from accounts.services import api_key_create, api_key_revoke
 from audit.models import AccessLogEntry
 from tests.admin_helpers import form_data
-from tests.sightings.reads_helpers import a_read
+from tests.sightings.reads.helpers import a_read
 
 
 @pytest.fixture

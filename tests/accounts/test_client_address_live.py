@@ -20,7 +20,7 @@ from django.db import connection
 
 from audit import tallies
 from audit.models import AccessLogEntry, AccessTally
-from tests.sightings.reads_helpers import a_read, integration_key
+from tests.sightings.reads.helpers import a_read, integration_key
 
 pytestmark = pytest.mark.services
 

@@ -12,7 +12,7 @@ from accounts import permissions
 from accounts.models import ApiKey
 from accounts.services import api_key_create
 from sightings.models import Camera, FootageRequest
-from tests.sightings.footage_helpers import make_request
+from tests.sightings.footage.helpers import make_request
 
 
 def group_names(user) -> list[str]:

@@ -12,7 +12,7 @@ from accounts.security import totp_device_confirm, totp_device_start
 from accounts.services import api_key_create
 from audit.models import AccessLogEntry
 from tests.conftest import PASSWORD
-from tests.sightings.alert_helpers import ORIGIN, open_socket, session_headers
+from tests.sightings.live.helpers import ORIGIN, open_socket, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sightings.alerts import groups_for_user
+from sightings.live.alerts import groups_for_user
 from tests.audit.test_ledger import make_footage_request, make_sighting
 
 

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from audit.models import DisclosureEntry
 from sightings.models import FootageRequest, Sighting
-from tests.sightings.footage_helpers import jpeg_upload
-from tests.sightings.reads_helpers import a_read, integration_key
+from tests.sightings.footage.helpers import jpeg_upload
+from tests.sightings.reads.helpers import a_read, integration_key
 from wassweb.csv_export import FORMULA_TRIGGERS, csv_cell, csv_stream
 
 PURPOSE = "=cmd|' /C calc'!A0"

@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection, transaction
 
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import access_log_record, ledger_record_locations
-from sightings.lookback import lookback_maintain, lookback_partitions
 from sightings.models import Sighting
-from tests.sightings.footage_helpers import make_sighting
+from sightings.reads.lookback import lookback_maintain, lookback_partitions
+from tests.sightings.footage.helpers import make_sighting
 from wassweb.db_roles import connected_as_owner
 
 pytestmark = pytest.mark.services

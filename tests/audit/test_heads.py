@@ -16,7 +16,7 @@ from audit import db_triggers, heads
 from audit.models import AccessLogEntry, ChainHeadStatement, DisclosureEntry
 from audit.services import access_log_record, ledger_record_locations
 from audit.tasks import chain_heads_publish as chain_heads_publish_task
-from tests.sightings.footage_helpers import make_sighting
+from tests.sightings.footage.helpers import make_sighting
 
 
 @pytest.fixture(autouse=True)

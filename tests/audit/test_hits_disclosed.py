@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from audit.ledger import verify_stored
 from audit.models import DisclosureEntry
-from sightings.ingest import reads_match
 from sightings.models import Sighting
-from sightings.reads import Read, read_check
-from tests.sightings.reads_helpers import JPEG, JPEG_B64, a_read
+from sightings.reads.ingest import reads_match
+from sightings.reads.parse import Read, read_check
+from tests.sightings.reads.helpers import JPEG, JPEG_B64, a_read
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_when_the_ledger_cannot_be_written_no_sighting_is_stored(camera, order, 
         raise RuntimeError("ledger unavailable")
 
     monkeypatch.setattr(services, "seal", refuse)
-    # An error retrying cannot fix drops the read with a trace (tests/sightings/test_ingest_isolation.py).
+    # An error retrying cannot fix drops the read with a trace (tests/sightings/reads/test_ingest_isolation.py).
     _run(camera, [a_read(camera.code, plate="12가3456")])
     assert Sighting.objects.count() == 0 and DisclosureEntry.objects.count() == 0
 
@@ -72,8 +72,8 @@ def test_a_retrospective_hit_from_the_look_back_buffer_is_disclosed_too(
 ):
     import datetime as dt
 
-    from sightings.lookback import UnmatchedRead, lookback_record
-    from tests.sightings.test_lookback import PLATE, issue, switch_on
+    from sightings.reads.lookback import UnmatchedRead, lookback_record
+    from tests.sightings.reads.test_lookback import PLATE, issue, switch_on
 
     switch_on(municipality)
     lookback_record(

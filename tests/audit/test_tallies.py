@@ -13,7 +13,7 @@ from accounts.throttles import ApiKeyRateThrottle
 from audit import tallies
 from audit.ledger import verify_stored
 from audit.models import AccessLogEntry, AccessTally
-from tests.sightings.reads_helpers import a_read, integration_key
+from tests.sightings.reads.helpers import a_read, integration_key
 
 URL = "/api/v1/reads/"
 # One interval that holds the whole test, whenever it runs: its boundaries are 2001 and 2033.

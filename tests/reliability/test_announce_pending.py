@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sightings.models import Sighting
 from sightings.tasks import alerts_announce_pending
-from tests.sightings.footage_helpers import make_sighting
+from tests.sightings.footage.helpers import make_sighting
 
 
 def test_it_puts_stored_but_unannounced_hits_in_the_alert_stream(order, camera):

@@ -1,4 +1,4 @@
-"""Faults on the hot path: no hit is lost, none is stored or delivered twice (DESIGN section 9).
+"""Faults on the hot path: no hit is lost, none is stored or delivered twice (docs/OPERATIONS.md, section 3).
 
 Each test runs the real processes (tests/reliability/harness.py): a private redis-server, daphne and
 prefork Celery workers on the test database. Reads go in over HTTP as a centre's platform sends them
@@ -18,7 +18,7 @@ from django.db import connection
 
 from sightings.models import Sighting
 from tests.reliability.harness import STACK_APPLICATION_NAME, AlertListener, Poster, Stack, wait_until
-from tests.sightings.reads_helpers import JPEG_B64, a_read
+from tests.sightings.reads.helpers import JPEG_B64, a_read
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import api_key_create
 from sightings.models import FootageFile
-from tests.sightings.footage_helpers import make_request, make_sighting
+from tests.sightings.footage.helpers import make_request, make_sighting
 
 CSRF_SECRET = "reliabilityfuzzcsrfsecret0123456"  # 32 characters, the unmasked form Django accepts
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -52,7 +52,7 @@ def test_sightings_cannot_be_deleted_one_by_one_or_in_bulk(client, admin_user, o
 
 
 def test_no_order_is_created_in_the_admin(client, admin_user, officer):
-    # Robbery under 18(2)10 is refused by the officers' form and the API (sightings/purposes.py).
+    # Robbery under 18(2)10 is refused by the officers' form and the API (audit/purposes.py).
     unsaved = WantedOrder(
         plate="34나5678",
         crime="robbery",

@@ -17,7 +17,7 @@ from accounts.services import api_key_create
 from sightings.models import Camera
 from tests.conftest import PASSWORD
 from tests.live import log_in, screenshot
-from tests.sightings.alert_helpers import make_order
+from tests.sightings.live.helpers import make_order
 
 pytestmark = pytest.mark.browser
 

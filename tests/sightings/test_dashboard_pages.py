@@ -8,7 +8,7 @@ import re
 from django.urls import reverse
 
 from sightings.models import WantedOrder
-from tests.sightings.alert_helpers import make_hit, make_order
+from tests.sightings.live.helpers import make_hit, make_order
 
 QUERIES = 8
 

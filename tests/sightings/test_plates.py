@@ -1,4 +1,4 @@
-"""The Korean plate parser: what it accepts, how it canonicalises, and how it refuses (DESIGN section 6)."""
+"""The Korean plate parser: what it accepts, how it canonicalises, and how it refuses (forms: sightings/plates.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sightings.plates import (
     try_parse_plate,
 )
 
-# The facts from DESIGN section 6, written out again so that a slip in the module's tables shows up here.
+# The accepted forms of sightings/plates.py, written out again so that a slip in the module's tables shows up here.
 PRIVATE = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주"
 COMMERCIAL = "바사아자"
 RENTAL = "하허호"

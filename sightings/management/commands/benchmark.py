@@ -1,4 +1,4 @@
-"""`manage.py benchmark <name>`: the performance measurements of DESIGN section 10 (docs/PERFORMANCE.md).
+"""`manage.py benchmark <name>`: the performance measurements of docs/PERFORMANCE.md.
 
 Each benchmark is one entry in BENCHMARKS: a function adding its arguments and a function running it.
 """
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sightings.alerts_benchmark import alerts_arguments, alerts_run
-from sightings.matching_benchmark import TARGET_READS_PER_S, benchmark_matching
-from sightings.soak_benchmark import soak_arguments, soak_run
+from sightings.bench.alerts import alerts_arguments, alerts_run
+from sightings.bench.matching import TARGET_READS_PER_S, benchmark_matching
+from sightings.bench.soak import soak_arguments, soak_run
 
 
 def matching_arguments(parser: CommandParser) -> None:
@@ -62,7 +62,7 @@ def ingest_arguments(parser: CommandParser) -> None:
 
 
 def ingest_run(command: BaseCommand, options: dict) -> dict:
-    from sightings.ingest_benchmark import (
+    from sightings.bench.ingest import (
         IngestOptions,
         ingest_benchmark,
         options_from_command,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from sightings.demo_data import demo_cameras_seed, demo_orders_seed, demo_people_seed
+from sightings.bench.demo_data import demo_cameras_seed, demo_orders_seed, demo_people_seed
 from sightings.reference import reference_data_load
 
 DEFAULT_PASSWORD = "wassweb-demo"  # noqa: S105 — the demo's documented password, never used in production

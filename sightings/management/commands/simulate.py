@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.services import api_key_authenticate
+from sightings.bench.simulation import LoadStats, Poster, SimCamera, Traffic, open_loop, pattern_fill, traffic_batches
 from sightings.models import Camera, WantedOrder
-from sightings.simulation import LoadStats, Poster, SimCamera, Traffic, open_loop, pattern_fill, traffic_batches
 
 WANTED_REFRESH_SECONDS = 15
 

@@ -1,0 +1,273 @@
+"""HTML pages for footage requests: the officer's form and list, the centre's queue and decision forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from audit.purposes import LEGAL_BASES
+from sightings import permissions
+from sightings.footage import selectors as footage_selectors
+from sightings.footage import services as footage_services
+from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class FootageRequestForm(forms.Form):
+    order = forms.ModelChoiceField(queryset=WantedOrder.objects.none(), label=gettext_lazy("Wanted order"))
+    sighting = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    camera = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.select_related("province"),
+        required=False,
+        label=gettext_lazy("Municipality of the camera"),
+    )
+    camera_code = forms.CharField(required=False, max_length=40, label=gettext_lazy("Camera code"))
+    window_start = forms.DateTimeField(
+        required=False,
+        label=gettext_lazy("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    window_end = forms.DateTimeField(
+        required=False,
+        label=gettext_lazy("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    purpose = forms.CharField(max_length=2000, label=gettext_lazy("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("PIPA Article 18(2) basis"),
+        choices=[("", gettext_lazy("The order's basis"))]
+        + [(code, f"{code} · {b.text}") for code, b in LEGAL_BASES.items()],
+    )
+    case_number = forms.CharField(
+        required=False,
+        max_length=40,
+        label=gettext_lazy("Case number"),
+        help_text=gettext_lazy("Defaults to the order's."),
+    )
+    urgent = forms.BooleanField(required=False, label=gettext_lazy("Urgent: a life is in danger"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["order"].queryset = WantedOrder.objects.filter(
+            agency_id=user.agency_id, status=WantedOrder.Status.ACTIVE, expires_at__gt=timezone.now()
+        )
+
+
+class DenyForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000, label=gettext_lazy("Reason for the denial"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ApproveForm(forms.Form):
+    # The uploads themselves are read from request.FILES (several per field); this field carries their errors.
+    files = forms.FileField(required=False)
+    attach_sighting_photos = forms.BooleanField(required=False, label=gettext_lazy("Attach the sighting's photos"))
+
+
+def _require_footage_role(request: HttpRequest) -> None:
+    if not permissions.footage_may_use(request.user):
+        raise PermissionDenied
+
+
+def _visible_or_404(request: HttpRequest, request_id: Any) -> FootageRequest:
+    _require_footage_role(request)
+    footage_request = footage_selectors.footage_request_get(request.user, request_id)
+    if footage_request is None:
+        raise Http404
+    return footage_request
+
+
+def _add_errors(form: forms.Form, exc: DjangoValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        if field in form.fields and form.has_error(field):
+            continue  # the form already says what is wrong with it
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def footage_list(request: HttpRequest) -> HttpResponse:
+    _require_footage_role(request)
+    status = request.GET.get("status") or None
+    if status not in FootageRequest.Status.values:
+        status = None
+    requests = list(footage_selectors.footage_requests_for(request.user, status=status)[:200])
+    return render(
+        request,
+        "sightings/footage_list.html",
+        {"requests": requests, "status": status, "statuses": FootageRequest.Status.choices},
+    )
+
+
+@login_required
+def footage_new(request: HttpRequest) -> HttpResponse:
+    if not permissions.footage_may_start(request.user):
+        raise PermissionDenied
+    source = request.POST if request.method == "POST" else request.GET
+    sighting = camera = None
+    if source.get("sighting"):
+        sighting = (
+            Sighting.objects.select_related("order", "camera__municipality")
+            .filter(pk=_uuid_or_none(source["sighting"]))
+            .first()
+        )
+        if sighting is None or not permissions.footage_may_request(request.user, sighting.order):
+            raise Http404
+        camera = sighting.camera
+    elif source.get("camera"):
+        camera = Camera.objects.select_related("municipality").filter(pk=_uuid_or_none(source["camera"])).first()
+        if camera is None:
+            raise Http404
+
+    if request.method == "POST":
+        form = FootageRequestForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            if camera is None and data.get("municipality") and data.get("camera_code"):
+                camera = Camera.objects.filter(
+                    municipality=data["municipality"], code=data["camera_code"].strip()
+                ).first()
+                if camera is None:
+                    form.add_error("camera_code", _("No camera with this code in that municipality."))
+            elif camera is None:
+                form.add_error("camera_code", _("Name the camera by its municipality and code."))
+            if sighting is not None and data["order"].pk != sighting.order_id:
+                form.add_error("order", _("The sighting belongs to another wanted order."))
+        if form.is_valid():
+            try:
+                footage_request = footage_services.footage_request_create(
+                    requested_by=request.user,
+                    order=data["order"],
+                    sighting=sighting,
+                    camera=None if sighting else camera,
+                    window_start=data.get("window_start"),
+                    window_end=data.get("window_end"),
+                    purpose=data["purpose"],
+                    legal_basis=data.get("legal_basis") or "",
+                    case_number=data.get("case_number") or "",
+                    urgent=data["urgent"],
+                )
+            except DjangoValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Footage requested from %(municipality)s.") % {"municipality": camera.municipality}
+                )
+                return redirect("sightings:footage-detail", request_id=footage_request.pk)
+    else:
+        initial: dict[str, Any] = {}
+        if sighting is not None:
+            initial = {"order": sighting.order_id, "sighting": sighting.pk}
+        elif camera is not None:
+            initial = {"camera": camera.pk}
+        if request.GET.get("order"):
+            initial["order"] = _uuid_or_none(request.GET["order"])
+        form = FootageRequestForm(initial=initial, user=request.user)
+    # A POST that gets here was refused: 400, like every other form and API answer to bad input.
+    return render(
+        request,
+        "sightings/footage_new.html",
+        {"form": form, "sighting": sighting, "camera": camera},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _uuid_or_none(value: str) -> Any:
+    try:
+        return forms.UUIDField().clean(value)
+    except DjangoValidationError:
+        return None
+
+
+def _detail(request: HttpRequest, footage_request: FootageRequest, **context: Any) -> HttpResponse:
+    may_download = permissions.footage_may_download(request.user, footage_request)
+    if may_download:
+        # The list of files the officer may take is itself a look at the footage.
+        footage_services.footage_access_log(
+            user=request.user, request_id=footage_request.pk, action="footage.list", allowed=True, http_request=request
+        )
+    context.setdefault("approve_form", ApproveForm())
+    context.setdefault("deny_form", DenyForm())
+    return render(
+        request,
+        "sightings/footage_detail.html",
+        {
+            "footage_request": footage_request,
+            "files": list(footage_request.files.all()),
+            "may_decide": footage_request.is_pending and permissions.footage_may_decide(request.user, footage_request),
+            "may_download": may_download,
+            "is_requester": footage_request.requested_by_id == request.user.pk,
+            **context,
+        },
+        status=400 if context.get("invalid") else 200,
+    )
+
+
+@login_required
+def footage_detail(request: HttpRequest, request_id: Any) -> HttpResponse:
+    return _detail(request, _visible_or_404(request, request_id))
+
+
+def _decide(request: HttpRequest, request_id: Any, decide: Any, **context: Any) -> HttpResponse:
+    footage_request = _visible_or_404(request, request_id)
+    refusal = permissions.footage_decide_refusal(request.user, footage_request)
+    if refusal:
+        raise PermissionDenied(refusal)
+    try:
+        decide(footage_request)
+    except DjangoValidationError as exc:
+        form = context["form"]
+        _add_errors(form, exc)
+        footage_request = footage_selectors.footage_request_get(request.user, request_id)
+        return _detail(request, footage_request, invalid=True, **{context["name"]: form})
+    except footage_services.FootageConflict as exc:
+        messages.error(request, str(exc))
+    except footage_services.FootageForbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("sightings:footage-detail", request_id=request_id)
+
+
+@login_required
+@require_POST
+def footage_approve(request: HttpRequest, request_id: Any) -> HttpResponse:
+    form = ApproveForm(request.POST)
+    form.is_valid()
+    uploads = request.FILES.getlist("files")
+
+    def approve(footage_request: FootageRequest) -> None:
+        footage_services.footage_request_approve(
+            footage_request=footage_request,
+            approved_by=request.user,
+            uploads=uploads,
+            attach_sighting_photos=form.cleaned_data.get("attach_sighting_photos", False),
+        )
+        messages.success(request, _("Approved. The officer has access to the footage; the ledger entry is written."))
+
+    return _decide(request, request_id, approve, form=form, name="approve_form")
+
+
+@login_required
+@require_POST
+def footage_deny(request: HttpRequest, request_id: Any) -> HttpResponse:
+    form = DenyForm(request.POST)
+
+    def deny(footage_request: FootageRequest) -> None:
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        footage_services.footage_request_deny(footage_request=footage_request, denied_by=request.user, reason=reason)
+        messages.success(request, _("Denied. The officer has been told the reason."))
+
+    return _decide(request, request_id, deny, form=form, name="deny_form")

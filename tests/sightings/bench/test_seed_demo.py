@@ -1,0 +1,61 @@
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from sightings.models import Camera, Municipality, Province, WantedOrder
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "sightings" / "data"
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_loads_the_real_codes():
+    call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+    first = (
+        Province.objects.count(),
+        Municipality.objects.count(),
+        Camera.objects.count(),
+        WantedOrder.objects.count(),
+    )
+    call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+    second = (
+        Province.objects.count(),
+        Municipality.objects.count(),
+        Camera.objects.count(),
+        WantedOrder.objects.count(),
+    )
+
+    assert first == second
+    assert first[:2] == (17, 229)
+    with (SHARED_DATA / "municipalities.csv").open(encoding="utf-8") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle)}
+    assert set(Municipality.objects.values_list("code", flat=True)) == codes
+    assert Municipality.objects.get(code="11380").name == "은평구"
+    assert Municipality.objects.get(code="11650").name == "서초구"
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_user_per_role_with_the_given_password():
+    call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+    users = {user.username: user for user in User.objects.select_related("municipality")}
+    assert users["officer"].role == "officer" and users["officer"].agency_id
+    assert users["operator"].municipality.code == "11380"
+    assert users["operator2"].municipality.code == "11650"
+    assert users["auditor"].role == "auditor"
+    assert users["admin"].is_superuser
+    assert all(user.check_password("pw-for-test-123") for user in users.values())
+
+
+@pytest.mark.django_db
+def test_seed_demo_places_cameras_in_the_pilot_centres_near_their_real_location():
+    call_command("seed_demo", stdout=StringIO())
+    for code in ("11380", "11650"):
+        municipality = Municipality.objects.get(code=code)
+        assert municipality.linked_since.year == 2019
+        cameras = list(municipality.cameras.all())
+        assert len(cameras) >= 6
+        for camera in cameras:
+            assert abs(camera.lat - municipality.lat) < 0.05 and abs(camera.lon - municipality.lon) < 0.05
