@@ -1,5 +1,5 @@
 // The live-alert socket (/ws/alerts/): connects, resumes after the last hit it saw, reconnects with back-off.
-// Protocol and guarantees: docs/ALERTS.md. Used by static/js/dashboard.js; no page-specific code here.
+// Protocol and guarantees: docs/ALERTS.md. Used by the dashboards and the footage pages; no page code here.
 (function () {
   "use strict";
 

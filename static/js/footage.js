@@ -1,13 +1,14 @@
 // Footage requests, live: when a request on this page changes (a decision, an escalation, access ending),
 // the page's live region is re-read from the server and swapped in place, without reloading the page.
+// The connection, its reconnects and back-off are the alert socket's (static/js/alerts.js, loaded first).
 (function () {
   "use strict";
 
   var region = document.querySelector("[data-footage-live]");
-  if (!region || !("WebSocket" in window)) return;
+  if (!region || !("WebSocket" in window) || !window.WasswebAlertSocket) return;
   var onlyId = region.getAttribute("data-footage-id");
-  var retryDelay = 1000;
   var refreshing = null;
+  var everConnected = false;
 
   function refresh(changedId) {
     if (refreshing) return refreshing;
@@ -28,27 +29,21 @@
     return refreshing;
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/alerts/");
-    socket.addEventListener("open", function () {
-      retryDelay = 1000;
-      document.body.setAttribute("data-footage-socket", "open");
-    });
-    socket.addEventListener("message", function (event) {
-      var message;
-      try { message = JSON.parse(event.data); } catch (error) { return; }
-      if (!message || message.type !== "footage") return;
-      if (onlyId && message.id !== onlyId) return;
-      refresh(message.id);
-    });
-    socket.addEventListener("close", function (event) {
-      document.body.setAttribute("data-footage-socket", "closed");
-      if (event.code === 4401 || event.code === 4403) return; // not signed in, or a role without live updates
-      window.setTimeout(function () { refresh(null); connect(); }, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 30000);
-    });
-  }
-
-  connect();
+  var socket = new window.WasswebAlertSocket({
+    path: "/ws/alerts/",
+    onState: function (state) {
+      document.body.setAttribute("data-footage-socket", state === "live" ? "open" : "closed");
+      // Changes made while the connection was down came with no event: read the page once on return.
+      if (state === "live") {
+        if (everConnected) refresh(null);
+        everConnected = true;
+      }
+    },
+    onFrame: function (frame) {
+      if (!frame || frame.type !== "footage") return;
+      if (onlyId && frame.id !== onlyId) return;
+      refresh(frame.id);
+    },
+  });
+  socket.connect();
 })();

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AccessLogEntry
-from audit.services import access_log_record, ledger_record_footage, ledger_record_locations
+from audit.services import access_log_record, ledger_record_footage
 from sightings.models import WantedOrder
-from tests.audit.test_ledger import make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
 from tests.conftest import PASSWORD
 from tests.live import log_in, screenshot
 
@@ -38,7 +38,7 @@ def months_of_disclosures(order, camera, other_camera, officer, operator):
         sightings = [make_sighting(order, camera, received_at=received) for _ in range(hits)]
         sightings += [make_sighting(order, other_camera, received_at=received) for _ in range(hits // 2)]
         sightings += [make_sighting(child, camera, received_at=received) for _ in range(urgent_hits)]
-        ledger_record_locations(sightings=sightings)
+        locations_record(sightings=sightings)
     request = make_footage_request(order, camera, officer, case_number="2026-SEOUL-0042")
     ledger_record_footage(request=request, approver=operator, files=[("clip.mp4", "ab" * 32)])
     # An approval by the requesting officer's own agency colleague: a flag.

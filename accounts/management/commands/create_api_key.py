@@ -7,7 +7,10 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, User
 from accounts.services import ApiKeyError, api_key_create
-from sightings.models import Municipality
+
+# The municipality an integration key belongs to, reached through the key's own relation: the model lives in
+# sightings (reference data), which accounts does not import.
+Municipality = ApiKey._meta.get_field("municipality").related_model
 
 
 class Command(BaseCommand):

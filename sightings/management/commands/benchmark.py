@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sightings.bench.alerts import alerts_arguments, alerts_run
 from sightings.bench.matching import TARGET_READS_PER_S, benchmark_matching
+from sightings.bench.national import national_arguments, national_run
 from sightings.bench.soak import soak_arguments, soak_run
 
 
@@ -100,6 +101,7 @@ BENCHMARKS: dict[str, tuple[Callable[[CommandParser], None], Callable[[BaseComma
     "ingest": (ingest_arguments, ingest_run),
     "soak": (soak_arguments, soak_run),
     "alerts": (alerts_arguments, alerts_run),
+    "national": (national_arguments, national_run),
 }
 
 

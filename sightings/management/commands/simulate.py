@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from accounts.services import api_key_authenticate
 from sightings.bench.simulation import LoadStats, Poster, SimCamera, Traffic, open_loop, pattern_fill, traffic_batches
@@ -142,7 +141,5 @@ def wanted_plates() -> list[str]:
     rng = random.Random(0)  # the same stand-in plate for a pattern on every refresh
     return [
         plate or pattern_fill(pattern, rng)
-        for plate, pattern in WantedOrder.objects.filter(
-            status=WantedOrder.Status.ACTIVE, expires_at__gt=timezone.now()
-        ).values_list("plate", "pattern")
+        for plate, pattern in WantedOrder.objects.active().values_list("plate", "pattern")
     ]

@@ -1,7 +1,8 @@
 """Re-grants each municipality's operators group its object permissions and re-syncs operator membership.
 
 Objects and people made through the ORM are granted as they are saved; this is for bulk imports that bypass
-signals (bulk_create, raw SQL) and for repairs. Idempotent.
+signals (bulk_create, raw SQL) and for repairs. Idempotent. It lives in sightings because it goes over
+sightings' municipalities, cameras and footage requests; accounts decides the permissions.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand
 from accounts import permissions
 from accounts.models import User
 from sightings.models import Municipality
+from sightings.signals import MUNICIPAL_OBJECTS
 
 
 class Command(BaseCommand):
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         total = municipalities.count()
         granted = 0
         for n, municipality in enumerate(municipalities, start=1):
-            granted += permissions.municipality_grants_sync(municipality)
+            granted += permissions.municipality_grants_sync(municipality, MUNICIPAL_OBJECTS)
             if n % 25 == 0 or n == total:
                 self.stdout.write(f"  {n}/{total} municipalities")
         people = 0
