@@ -22,13 +22,16 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	$(DEMO_ENV) $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
-## The production process layout on this machine (docs/OPERATIONS.md): daphne, a Celery worker and beat under
-## honcho, on PostgreSQL and Redis. Two database roles: DATABASE_OWNER_URL owns the tables and runs migrate and
+## The production process layout on this machine (docs/OPERATIONS.md): WEB_CONCURRENCY daphne processes on one
+## socket (default: one per core), a Celery worker and beat under supervisord (deploy/supervisord.conf), which
+## restarts any process that exits while the others keep serving, on PostgreSQL and Redis. Two database roles: DATABASE_OWNER_URL owns the tables and runs migrate and
 ## db_grant_app_role; DATABASE_URL is the application's role, which owns nothing, for the three processes (the owner's
 ## URL is kept out of their environment). SECRET_KEY and CHAIN_HEADS_SIGNING_KEY are taken from the environment or
 ## generated once into var/. Behind no TLS proxy, add SECURE_SSL_REDIRECT=false to browse it over plain HTTP.
 ALLOWED_HOSTS ?= 127.0.0.1,localhost
 SECURE_SSL_REDIRECT ?= true
+WEB_CONCURRENCY ?= $(shell nproc 2>/dev/null || echo 2)
+WORKER_CONCURRENCY ?= 2
 PRODUCTION_ENV = WASSWEB_MODE=production ALLOWED_HOSTS=$(ALLOWED_HOSTS) SECURE_SSL_REDIRECT=$(SECURE_SSL_REDIRECT) \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat var/production-local.secret)}" \
 	CHAIN_HEADS_SIGNING_KEY="$${CHAIN_HEADS_SIGNING_KEY:-$$(cat var/production-local.chain-heads.key)}"
@@ -43,7 +46,8 @@ production-local: venv
 	$(PRODUCTION_ENV) $(BIN)/python manage.py migrate --no-input
 	$(PRODUCTION_ENV) $(BIN)/python manage.py db_grant_app_role
 	$(PRODUCTION_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(PRODUCTION_ENV) env -u DATABASE_OWNER_URL $(BIN)/honcho start --procfile Procfile --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) WORKER_CONCURRENCY=$(WORKER_CONCURRENCY) \
+		$(PRODUCTION_ENV) env -u DATABASE_OWNER_URL $(BIN)/supervisord -c deploy/supervisord.conf
 
 ## Run the whole test suite (real PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).
 test: venv

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.keys import key_generate, key_split, secret_matches
 from accounts.models import ApiKey, User
+from wassweb.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     from sightings.models import Municipality
@@ -19,6 +22,8 @@ INTEGRATION_KEY_DAYS = 365
 PERSONAL_KEY_DAYS = 90
 # last_used_at is a hint for people reviewing keys, not an audit trail: one write a minute per key at most.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+# Integration keys by prefix, for KEY_CACHE_SECONDS (api_key_lookup).
+_integration_keys: TtlCache[str, ApiKey] = TtlCache()
 
 
 class ApiKeyError(ValueError):
@@ -81,31 +86,49 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    """Stops the key working from now on; revoking twice keeps the first time."""
+    """Stops the key working from now on (other processes within KEY_CACHE_SECONDS); revoking twice keeps the first
+    time."""
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=api_key.revoked_at)
+    _integration_keys.forget(api_key.prefix)
     return api_key
 
 
 def api_key_lookup(raw: str) -> ApiKey | None:
-    """The usable key (not revoked, not expired, owner active) that the text is, whatever its scope."""
+    """The usable key (not revoked, not expired, owner active) that the text is, whatever its scope.
+
+    A municipality's integration key is remembered for KEY_CACHE_SECONDS (revoking it takes effect within that
+    time in every process, at once in the one that revoked it), so its POSTs need no SQL; a person's key is
+    looked up every time, its owner's state mattering at once.
+    """
     parts = key_split(raw)
     if parts is None:
         return None
     prefix, secret = parts
-    api_key = ApiKey.objects.select_related("municipality", "user").filter(prefix=prefix).first()
+    api_key = _integration_keys.get(prefix)
+    cached = api_key is not None
+    if not cached:
+        api_key = ApiKey.objects.select_related("municipality", "user").filter(prefix=prefix).first()
     if api_key is None or not secret_matches(secret, api_key.secret_hash):
         return None
     now = timezone.now()
     if not api_key.is_usable(now) or (api_key.user is not None and not api_key.user.is_active):
         return None
+    if not cached and api_key.user_id is None:
+        _integration_keys.put(prefix, api_key, seconds=settings.KEY_CACHE_SECONDS)
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
         api_key.last_used_at = now
-    return api_key
+    # Each request gets its own copy of a remembered key, so nothing one request sets on it reaches another.
+    return copy.copy(api_key) if cached else api_key
+
+
+def api_key_cache_clear() -> None:
+    """Forgets every remembered key (tests; a process that must see a change at once)."""
+    _integration_keys.clear()
 
 
 def api_key_authenticate(raw: str, *, scope: str) -> ApiKey | None:

@@ -1,5 +1,6 @@
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from wassweb.task_retry import DATABASE_ERRORS, DATABASE_RETRY
 
 
 @shared_task(name="wassweb.health_ping")
@@ -8,20 +9,12 @@ def health_ping() -> str:
     return "pong"
 
 
-# A dropped or restarting database connection fails the batch before it commits; it is tried again with backoff,
-# and a batch that did commit before the failure stores nothing twice (unique read_id + order). Any other error
-# is one read's own: sightings.reads.ingest.reads_match stores the others and counts that one.
-READS_RETRYABLE_ERRORS = (OperationalError, InterfaceError)
+# A batch that fails on the database is tried again (wassweb.task_retry); any other error is one read's own:
+# sightings.reads.ingest.reads_match stores the others and counts that one.
+READS_RETRYABLE_ERRORS = DATABASE_ERRORS
 
 
-@shared_task(
-    name="sightings.reads_match",
-    ignore_result=True,
-    autoretry_for=READS_RETRYABLE_ERRORS,
-    retry_backoff=1,
-    retry_backoff_max=60,
-    max_retries=20,
-)
+@shared_task(name="sightings.reads_match", ignore_result=True, **DATABASE_RETRY)
 def reads_match_task(municipality_id: int, received_at: str, reads: str | list[list]) -> None:
     """One batch of plate reads from one municipality (a JSON list of Read fields): match, store hits, forget the rest.
 
@@ -42,7 +35,7 @@ def reads_match_task(municipality_id: int, received_at: str, reads: str | list[l
     )
 
 
-@shared_task(name="sightings.alerts_announce_pending")
+@shared_task(name="sightings.alerts_announce_pending", **DATABASE_RETRY)
 def alerts_announce_pending() -> int:
     """Beat: puts in the alert stream hits that were stored but never announced (their worker died in between)."""
     from sightings.live.alerts import sightings_announce_pending
@@ -50,7 +43,7 @@ def alerts_announce_pending() -> int:
     return sightings_announce_pending()
 
 
-@shared_task(name="sightings.footage_escalate_urgent")
+@shared_task(name="sightings.footage_escalate_urgent", **DATABASE_RETRY)
 def footage_escalate_urgent() -> int:
     """Beat: flags urgent footage requests left undecided past FOOTAGE_URGENT_ESCALATE_MINUTES."""
     from sightings.footage.services import footage_requests_escalate
@@ -58,7 +51,7 @@ def footage_escalate_urgent() -> int:
     return footage_requests_escalate()
 
 
-@shared_task(name="sightings.footage_expire_access")
+@shared_task(name="sightings.footage_expire_access", **DATABASE_RETRY)
 def footage_expire_access() -> int:
     """Beat: ends officers' access to approved footage once FOOTAGE_ACCESS_HOURS have passed."""
     from sightings.footage.services import footage_access_expire
@@ -66,7 +59,7 @@ def footage_expire_access() -> int:
     return footage_access_expire()
 
 
-@shared_task(name="sightings.footage_purge_files")
+@shared_task(name="sightings.footage_purge_files", **DATABASE_RETRY)
 def footage_purge_files() -> int:
     """Beat: deletes footage files after FOOTAGE_RETENTION_DAYS; the ledger entries stay."""
     from sightings.footage.services import footage_files_purge
@@ -74,7 +67,7 @@ def footage_purge_files() -> int:
     return footage_files_purge()
 
 
-@shared_task(name="sightings.orders_expire")
+@shared_task(name="sightings.orders_expire", **DATABASE_RETRY)
 def orders_expire() -> int:
     """Beat: expires active orders past their expiry, each with an event, so the hotlist drops them."""
     from sightings.orders.services import orders_expire_due
@@ -82,7 +75,7 @@ def orders_expire() -> int:
     return orders_expire_due()
 
 
-@shared_task(name="sightings.order_lookback_search", acks_late=True)
+@shared_task(name="sightings.order_lookback_search", acks_late=True, **DATABASE_RETRY)
 def order_lookback_search(order_id: str) -> int:
     """After an order is issued: turn its plate's buffered reads into retrospective sightings."""
     from sightings.orders.services import order_lookback_search as search
@@ -90,7 +83,7 @@ def order_lookback_search(order_id: str) -> int:
     return len(search(order_id=order_id))
 
 
-@shared_task(name="sightings.lookback_maintain")
+@shared_task(name="sightings.lookback_maintain", **DATABASE_RETRY)
 def lookback_maintain() -> dict[str, int]:
     """Beat: create the coming look-back partitions and drop (or delete) what has passed its retention."""
     from sightings.reads.lookback import lookback_maintain as maintain

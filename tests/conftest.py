@@ -157,6 +157,17 @@ def _fresh_access_tallies(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_key_caches() -> None:
+    """Each test looks keys and cameras up afresh: ids are reused across tests (SQLite), and a key or camera
+    remembered by an earlier test (accounts.services, sightings.reads.api) would stand for another."""
+    from accounts.services import api_key_cache_clear
+    from sightings.reads.api import key_cameras_cache_clear
+
+    api_key_cache_clear()
+    key_cameras_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked(settings) -> None:
     """Requests without Accept-Language get English, the source strings the tests assert; the shipped
     default (ko) is exercised by the browser tests (a ko-KR browser) and tests/test_translations.py."""

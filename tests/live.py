@@ -36,6 +36,15 @@ def _forget_inherited_connections() -> None:
 
     for connection in connections.all(initialized_only=True):
         connection.connection = None
+        # The same for a connection pool: its worker threads did not survive the fork and its idle connections are
+        # the parent's. Kept referenced, never closed, so nothing is sent on the parent's sockets.
+        pools = getattr(type(connection), "_connection_pools", None)
+        if pools:
+            _inherited_pools.extend(pools.values())
+            pools.clear()
+
+
+_inherited_pools: list = []
 
 
 @pytest.fixture

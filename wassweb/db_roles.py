@@ -32,8 +32,10 @@ def connected_as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWr
         return
     own_settings = connection.settings_dict
     connection.close()
-    # A copy: the shared settings dict must keep the application's role for every other connection.
-    connection.settings_dict = {**own_settings, **{key: owner[key] for key in _CREDENTIALS}}
+    # A copy: the shared settings dict must keep the application's role for every other connection. Without the
+    # pool option: the process's pool logs in as the application's role.
+    options = {key: value for key, value in own_settings.get("OPTIONS", {}).items() if key != "pool"}
+    connection.settings_dict = {**own_settings, **{key: owner[key] for key in _CREDENTIALS}, "OPTIONS": options}
     try:
         yield connection
     finally:

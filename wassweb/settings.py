@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a database outage or a pool timeout in any layer below answers 503 with Retry-After, not 500.
+    "wassweb.db_outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,8 +121,28 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 DATABASE_OWNER_URL = env_postgres_url("DATABASE_OWNER_URL")
 DATABASE_OWNER: dict | None = None
+# Each process holds at most DB_POOL_MAX_SIZE connections (Django's psycopg pool, shared by the process's
+# request threads); a request waits at most DB_POOL_TIMEOUT seconds for one and is then answered 503 with
+# Retry-After (wassweb.db_outage), so a burst of clients queues for connections instead of exhausting
+# PostgreSQL's max_connections (docs/OPERATIONS.md, "Connections"). Celery workers use one plain connection per
+# process instead (wassweb.celery). DB_POOL_MAX_SIZE=0 turns the pool off, e.g. behind a PgBouncer; then each
+# thread keeps its own connection for DB_CONN_MAX_AGE seconds.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10, minimum=0)
+DB_POOL_MIN_SIZE = min(env_int("DB_POOL_MIN_SIZE", 2, minimum=0), DB_POOL_MAX_SIZE)
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 3, minimum=1)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DB_POOL_MAX_SIZE:
+        # Health checks make the pool test a connection on checkout, so one PostgreSQL dropped while it sat idle
+        # (a restart, pg_terminate_backend) is replaced instead of failing the request that draws it.
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+        # Beside the URL's own options (sslmode, application_name, …).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+        }
+    else:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASE_OWNER_URL:
         DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL)
         if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
@@ -139,6 +161,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Integration keys and their municipality's cameras are remembered per process this many seconds, so a batch of
+# reads needs no SQL; a revoked key or a camera switched off takes effect within it. 0 looks them up every time.
+KEY_CACHE_SECONDS = env_int("KEY_CACHE_SECONDS", 5, minimum=0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -209,18 +234,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# An unacknowledged batch goes back to the queue this long after it was taken, so a killed worker's batch is
-# redone by another; longer than any batch takes (well under a second), short enough that a hit is late by
-# minutes, not the broker's default hour. Redone batches store nothing twice (unique read_id + order).
-# Workers look for such batches every CELERY_RESTORE_INTERVAL seconds (kombu's default is about 100 s).
+# A batch whose worker process dies is handed back at once (reject_on_worker_lost); one whose whole worker dies
+# (SIGKILL, a lost host) stays unacknowledged and goes back to the queue this long after it was taken, found by
+# another worker's sweep every CELERY_RESTORE_INTERVAL seconds: redone within 35 s, not the broker's default hour.
+# The price: a task still running (or waiting to retry) after this long is handed out a second time, so it must be
+# longer than any task takes (a batch of 1,000 reads takes well under a second; the retry waits of
+# wassweb.task_retry stop at 20 s). Redone batches store nothing twice (unique read_id + order).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=1),
-    "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10, minimum=1),
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 30, minimum=1),
+    "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 5, minimum=1),
     "unacked_restore_throttle": 1,
 }
-# Fault-injection tests only (tests/reliability/): hold each batch's transaction open this many milliseconds
-# so a worker can be killed or its connection dropped in the middle. Always 0 outside those tests.
-READS_MATCH_FAULT_DELAY_MS = env_int("READS_MATCH_FAULT_DELAY_MS", 0, minimum=0) if TESTING else 0
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -155,66 +155,139 @@ def _post_probes(
     return probes
 
 
-def hits_per_read(read_ids: list[str]) -> dict[str, int]:
-    """How many hits of active orders each probe read became: each is one frame at every client."""
-    from django.db.models import Count
-    from django.utils import timezone
+@dataclass
+class ProbeTrace:
+    """Where one accepted probe's time went, as observed by the benchmark on the host clock (time.time()).
 
-    from sightings.models import Sighting
+    The database keeps no commit time, so `stored` and `announced` are when the benchmark's poll (every
+    POLL_SECONDS) first saw the probe's sighting, and first saw it with a stream position: both are late by
+    up to one poll interval.
+    """
 
-    rows = (
-        Sighting.objects.filter(read_id__in=read_ids, order__status="active", order__expires_at__gt=timezone.now())
-        .values("read_id")
-        .annotate(hits=Count("id"))
+    read_id: str
+    accepted: float
+    # sighting id -> first seen stored / first seen with its stream position (only hits of active orders)
+    stored: dict[str, float] = field(default_factory=dict)
+    announced: dict[str, float] = field(default_factory=dict)
+
+
+POLL_SECONDS = 0.05
+# A probe whose last frame came later than this after its 202 is named in the report as late.
+LATE_MS = TARGETS_MS["p99"]
+
+
+def _probe_sightings(read_ids: list[str]) -> list[tuple[str, str, int | None]]:
+    """(read id, sighting id, stream position) of the probes' hits of active orders: one frame at every client."""
+    from sightings.models import Sighting, WantedOrderQuerySet
+
+    rows = Sighting.objects.filter(WantedOrderQuerySet.active_q("order__"), read_id__in=read_ids).values_list(
+        "read_id", "id", "stream_position"
     )
-    return {str(row["read_id"]): row["hits"] for row in rows}
+    return [(str(read), str(sighting), position) for read, sighting, position in rows]
 
 
-def _wait_for_frames(listeners: Listeners, probes: list[Probe], *, clients: int, timeout: float) -> None:
+def probes_trace(traces: dict[str, ProbeTrace], *, now: float) -> None:
+    """Records, at `now`, which probes' hits are stored and which have been given their stream position."""
+    if not traces:
+        return
+    for read_id, sighting_id, position in _probe_sightings(list(traces)):
+        trace = traces[read_id]
+        trace.stored.setdefault(sighting_id, now)
+        if position is not None:
+            trace.announced.setdefault(sighting_id, now)
+
+
+def probes_complete(listeners: Listeners, traces: dict[str, ProbeTrace], *, clients: int) -> bool:
+    """Every accepted probe has a stored hit, and every stored hit has reached every client.
+
+    A probe is a plate of an active order, so a probe with no stored hit yet is still owed, never "expected 0".
+    """
+    for read_id, trace in traces.items():
+        if not trace.stored:
+            return False
+        received: dict[str, int] = defaultdict(int)
+        for sighting_id, _ in listeners.arrivals.get(read_id, ()):
+            received[sighting_id] += 1
+        if any(received[sighting_id] < clients for sighting_id in trace.stored):
+            return False
+    return True
+
+
+def probes_wait(listeners: Listeners, probes: list[Probe], *, clients: int, timeout: float) -> dict[str, ProbeTrace]:
+    """Waits until every accepted probe is stored and has all its frames, or `timeout` passes (the drain)."""
+    traces = {p.read_id: ProbeTrace(read_id=p.read_id, accepted=p.accepted) for p in probes if p.accepted}
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        expected = hits_per_read([p.read_id for p in probes if p.accepted])
-        if all(len(listeners.arrivals.get(read, ())) >= hits * clients for read, hits in expected.items()):
-            return
-        time.sleep(0.25)
+    while True:
+        probes_trace(traces, now=time.time())
+        if probes_complete(listeners, traces, clients=clients) or time.monotonic() >= deadline:
+            return traces
+        time.sleep(POLL_SECONDS)
 
 
 def _quantile(ordered: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
 
 
-def latency_summary(
-    listeners: Listeners, probes: list[Probe], *, clients: int, hits: dict[str, int] | None = None
-) -> dict[str, object]:
-    """Latency of every frame from its read's 202; a hit missing at a client counts as one lost frame."""
+def _ms(since: float, moment: float | None) -> float | None:
+    return None if moment is None else round((moment - since) * 1000, 1)
+
+
+def probe_timeline(trace: ProbeTrace, arrivals: list[tuple[str, float]], *, clients: int) -> dict[str, object]:
+    """202 -> stored -> announced -> first frame -> last frame, in ms after the 202 (None: never seen)."""
+    times = [arrival for _, arrival in arrivals]
+    expected = clients * max(1, len(trace.stored))
+    return {
+        "read_id": trace.read_id,
+        "stored_ms": _ms(trace.accepted, min(trace.stored.values(), default=None)),
+        "announced_ms": _ms(trace.accepted, max(trace.announced.values(), default=None)),
+        "first_frame_ms": _ms(trace.accepted, min(times, default=None)),
+        "last_frame_ms": _ms(trace.accepted, max(times, default=None)),
+        "hits_stored": len(trace.stored),
+        "hits_announced": len(trace.announced),
+        "frames": f"{len(arrivals)}/{expected}",
+        "lost": not trace.stored or len(arrivals) < expected,
+    }
+
+
+def latency_summary(listeners: Listeners, traces: dict[str, ProbeTrace], *, clients: int) -> dict[str, object]:
+    """Latency of every frame from its read's 202, and every late or lost probe with where its time went.
+
+    Each stored hit of an active order is one frame at every client. An accepted probe with no stored hit
+    after the drain is LOST (a failure, counted as one hit's frames missing at every client), not expected-0.
+    """
     latencies: list[float] = []
     # Where the time goes: until the first client has the frame (web, queue, worker, announcement), and from
     # the first client to the last (the web process writing the same frame to every socket).
     first_frames: list[float] = []
     spreads: list[float] = []
     lost = expected_frames = 0
-    for probe in probes:
-        if probe.accepted is None:
-            continue
-        arrivals = listeners.arrivals.get(probe.read_id, [])
-        expected = clients * (hits.get(probe.read_id, 0) if hits is not None else 1)
+    late_or_lost: list[dict[str, object]] = []
+    lost_probes = 0
+    for trace in traces.values():
+        arrivals = listeners.arrivals.get(trace.read_id, [])
+        expected = clients * max(1, len(trace.stored))
         expected_frames += expected
         lost += max(0, expected - len(arrivals))
-        latencies.extend((arrival - probe.accepted) * 1000 for _, arrival in arrivals)
+        latencies.extend((arrival - trace.accepted) * 1000 for _, arrival in arrivals)
         if arrivals:
             times = [arrival for _, arrival in arrivals]
-            first_frames.append((min(times) - probe.accepted) * 1000)
+            first_frames.append((min(times) - trace.accepted) * 1000)
             spreads.append((max(times) - min(times)) * 1000)
+        timeline = probe_timeline(trace, arrivals, clients=clients)
+        lost_probes += bool(timeline["lost"])
+        if timeline["lost"] or (timeline["last_frame_ms"] or 0) > LATE_MS:
+            late_or_lost.append(timeline)
     latencies.sort()
     first_frames.sort()
     spreads.sort()
-    accepted = sum(1 for p in probes if p.accepted)
     return {
-        "probes_sent": len(probes),
-        "probes_accepted": accepted,
+        "probes_accepted": len(traces),
+        "probes_stored": sum(1 for trace in traces.values() if trace.stored),
+        "probes_lost": lost_probes,
         "frames_expected": expected_frames,
         "frames_received": len(latencies),
         "frames_lost": lost,
+        "late_or_lost_probes": late_or_lost,
         "latency_ms": {
             "p50": _quantile(latencies, 0.50),
             "p95": _quantile(latencies, 0.95),
@@ -226,6 +299,25 @@ def latency_summary(
         "first_to_last_client_ms": {"p50": _quantile(spreads, 0.50), "p99": _quantile(spreads, 0.99)},
         "latencies_ms": [round(x, 2) for x in latencies],
     }
+
+
+def probes_measure(
+    listeners: Listeners, probes: list[Probe], *, clients: int, drain_seconds: float
+) -> dict[str, object]:
+    """Waits for the probes' hits and frames (at most the drain), then summarises; refused POSTs are counted."""
+    traces = probes_wait(listeners, probes, clients=clients, timeout=drain_seconds)
+    summary = latency_summary(listeners, traces, clients=clients)
+    summary["probes_sent"] = len(probes)
+    summary["probes_refused"] = _statuses(probes)
+    return summary
+
+
+def _statuses(probes: list[Probe]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for probe in probes:
+        if not probe.accepted:
+            counts[str(probe.status)] += 1
+    return dict(counts)
 
 
 def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> dict[str, object]:
@@ -270,9 +362,8 @@ def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> d
             stop=threading.Event(),
             rng=rng,
         )
-        _wait_for_frames(listeners, quiet, clients=options.clients, timeout=options.drain_seconds)
-        result["baseline_no_load"] = latency_summary(
-            listeners, quiet, clients=options.clients, hits=hits_per_read([p.read_id for p in quiet])
+        result["baseline_no_load"] = probes_measure(
+            listeners, quiet, clients=options.clients, drain_seconds=options.drain_seconds
         )
         _report(say, "baseline", result["baseline_no_load"])
         _queue_wait_empty(timeout=60)
@@ -322,9 +413,8 @@ def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> d
             rng=rng,
         )
         load_thread.join()
-        _wait_for_frames(listeners, loaded, clients=options.clients, timeout=options.drain_seconds)
-        result["loaded"] = latency_summary(
-            listeners, loaded, clients=options.clients, hits=hits_per_read([p.read_id for p in loaded])
+        result["loaded"] = probes_measure(
+            listeners, loaded, clients=options.clients, drain_seconds=options.drain_seconds
         )
         result["loaded"]["background"] = load_result
         result["listener_errors"] = listeners.errors[:10]
@@ -334,6 +424,7 @@ def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> d
         loaded_latency["p50"] <= TARGETS_MS["p50"]
         and loaded_latency["p99"] <= TARGETS_MS["p99"]
         and result["loaded"]["frames_lost"] == 0
+        and result["baseline_no_load"]["frames_lost"] == 0
     )
     return result
 
@@ -342,11 +433,28 @@ def _report(say: Callable[[str], None], name: str, summary: dict) -> None:
     latency = summary["latency_ms"]
     say(
         f"  {name}: {summary['frames_received']:,}/{summary['frames_expected']:,} frames "
-        f"({summary['frames_lost']} lost) from {summary['probes_accepted']} probes; latency p50 {latency['p50']} ms, "
+        f"({summary['frames_lost']} lost) from {summary['probes_stored']}/{summary['probes_accepted']} probes stored "
+        f"({summary['probes_lost']} lost); latency p50 {latency['p50']} ms, "
         f"p95 {latency['p95']} ms, p99 {latency['p99']} ms, max {latency['max']} ms; "
         f"first client p50 {summary['first_frame_ms']['p50']} ms, "
         f"first to last client p50 {summary['first_to_last_client_ms']['p50']} ms"
     )
+    for line in late_or_lost_lines(summary["late_or_lost_probes"]):
+        say(f"    {line}")
+
+
+def late_or_lost_lines(timelines: list[dict]) -> list[str]:
+    """One line per late or lost probe: 202 -> stored -> announced -> first frame -> last frame (ms)."""
+
+    def at(value: float | None) -> str:
+        return "never" if value is None else f"{value:g} ms"
+
+    return [
+        f"{'LOST' if t['lost'] else 'late'} {t['read_id']}: stored {at(t['stored_ms'])}, "
+        f"announced {at(t['announced_ms'])}, first frame {at(t['first_frame_ms'])}, "
+        f"last frame {at(t['last_frame_ms'])}, frames {t['frames']}"
+        for t in timelines
+    ]
 
 
 def latency_svg(result: dict, path: Path) -> None:

@@ -184,9 +184,8 @@ def fixture_prepare(options: IngestOptions) -> Fixture:
     officer, _ = User.objects.get_or_create(
         username=BENCH_USER, defaults={"role": User.Role.OFFICER, "agency": agency, "is_active": True}
     )
-    active = WantedOrder.objects.filter(
-        agency=agency, status=WantedOrder.Status.ACTIVE, expires_at__gt=timezone.now() + dt.timedelta(hours=1)
-    )
+    # Active for at least the next hour, so none expires during the run.
+    active = WantedOrder.objects.active(now=timezone.now() + dt.timedelta(hours=1)).filter(agency=agency)
     missing = options.orders - active.count()
     if missing > 0:
         expires_at = timezone.now() + dt.timedelta(days=30)

@@ -73,7 +73,7 @@ def _mb(value: float) -> float:
 
 
 def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[str, object]:
-    from sightings.bench.alerts import Listeners, _post_probes, hits_per_read, latency_summary, officers_prepare
+    from sightings.bench.alerts import Listeners, _post_probes, latency_summary, officers_prepare, probes_wait
     from sightings.bench.ingest import (
         IngestOptions,
         _queue_length,
@@ -193,19 +193,15 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
         stop.set()
         sampler_thread.join(5)
         sample()
-        hits = hits_per_read([probe.read_id for probe in probes if probe.accepted])
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            summary = latency_summary(listeners, probes, clients=options.clients, hits=hits)
-            if summary["frames_lost"] == 0:
-                break
-            time.sleep(0.5)
+        # Every accepted probe is owed its hit and its frames: wait for them (at most 15 s), then count.
+        traces = probes_wait(listeners, probes, clients=options.clients, timeout=15)
+        summary = latency_summary(listeners, traces, clients=options.clients)
 
     result["load"] = stats.summary()
     result["queue_drained_after_s"] = round(drained, 1) if drained is not None else None
     result["samples"] = samples
     result["alerts"] = {k: v for k, v in summary.items() if k != "latencies_ms"}
-    result["latency_windows"] = _windows(listeners, probes, hits, options)
+    result["latency_windows"] = _windows(listeners, probes, traces, options)
     result["memory"] = _memory_growth(samples)
     result["errors"] = {
         "failed_posts": stats.failed_requests,
@@ -216,7 +212,7 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
     return result
 
 
-def _windows(listeners, probes, hits: dict[str, int], options: SoakOptions) -> list[dict[str, object]]:
+def _windows(listeners, probes, traces: dict, options: SoakOptions) -> list[dict[str, object]]:
     """Alert latency in equal slices of the run: drift shows as later windows getting slower."""
     from sightings.bench.alerts import latency_summary
 
@@ -228,7 +224,8 @@ def _windows(listeners, probes, hits: dict[str, int], options: SoakOptions) -> l
     for index in range(options.windows):
         low, high = first + index * width, first + (index + 1) * width
         chosen = [p for p in probes if low <= p.sent < high or (index == options.windows - 1 and p.sent == high)]
-        summary = latency_summary(listeners, chosen, clients=options.clients, hits=hits)
+        chosen_traces = {p.read_id: traces[p.read_id] for p in chosen if p.read_id in traces}
+        summary = latency_summary(listeners, chosen_traces, clients=options.clients)
         windows.append(
             {
                 "from_s": round(low - first, 1),

@@ -1,7 +1,8 @@
 """POST /api/v1/reads/: a municipality's platform hands in a batch of plate reads (docs/INGEST.md).
 
 The endpoint only checks and queues: orjson and plain dict checks (sightings.reads.parse) instead of DRF
-serializers, one query for the cameras, one Redis round trip for the read ids, one Celery task per batch.
+serializers, the key and its municipality's cameras from a per-process cache (no SQL), one Redis round trip for
+the read ids, one Celery task per batch.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import BearerKeyAuthentication
+from accounts.models import ApiKey
 from accounts.throttles import ApiKeyRateThrottle
 from sightings.permissions import ReadsKeyPermission, reads_cameras
 from sightings.reads.ids import read_ids_claim, read_ids_release
-from sightings.reads.parse import BatchError, Read, batch_parse, camera_codes, read_check, reads_encode
+from sightings.reads.parse import BatchError, Read, batch_parse, read_check, reads_encode
 from sightings.tasks import reads_match_task
+from wassweb.ttl_cache import TtlCache
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +126,7 @@ class ReadsSubmitApi(APIView):
         received_at = timezone.now()
         items = batch_parse_or_400(_body(request))
         api_key = request.auth
-        cameras = {
-            code: str(camera_id)
-            for code, camera_id in reads_cameras(api_key, camera_codes(items)).values_list("code", "id")
-        }
+        cameras = key_cameras(api_key)
 
         reads: list[Read] = []
         rejected: list[dict] = []
@@ -162,6 +162,25 @@ class ReadsSubmitApi(APIView):
             {"accepted": len(new_reads), "duplicates": duplicates, "rejected": rejected},
             status=status.HTTP_202_ACCEPTED,
         )
+
+
+# Camera id by code, for each municipality's cameras that read plates, for KEY_CACHE_SECONDS: a batch needs no SQL,
+# and a camera added or switched off counts within that time.
+_cameras_by_municipality: TtlCache[int, dict[str, str]] = TtlCache()
+
+
+def key_cameras(api_key: ApiKey) -> dict[str, str]:
+    """Camera id by code for the cameras the key's municipality runs that read plates now (remembered briefly)."""
+    cameras = _cameras_by_municipality.get(api_key.municipality_id)
+    if cameras is None:
+        cameras = {code: str(camera_id) for code, camera_id in reads_cameras(api_key).values_list("code", "id")}
+        _cameras_by_municipality.put(api_key.municipality_id, cameras, seconds=settings.KEY_CACHE_SECONDS)
+    return cameras
+
+
+def key_cameras_cache_clear() -> None:
+    """Forgets every remembered municipality's cameras (tests)."""
+    _cameras_by_municipality.clear()
 
 
 def _body(request: Request) -> bytes:

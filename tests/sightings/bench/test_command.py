@@ -31,7 +31,7 @@ def test_the_matching_benchmark_reports_rates_against_the_targets(tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("benchmark", ["ingest", "alerts", "soak"])
+@pytest.mark.parametrize("benchmark", ["ingest", "alerts", "soak", "national"])
 def test_the_service_benchmarks_refuse_to_run_without_postgresql_and_redis(settings, benchmark):
     settings.REDIS_URL = None
     with pytest.raises(CommandError, match="needs"):
