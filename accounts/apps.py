@@ -7,6 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import signals
-
-        signals.connect_municipal_objects()
+        # Connects the receivers for people and keys (operators groups, integration key grants).
+        from accounts import signals  # noqa: F401

@@ -16,7 +16,7 @@ from accounts import permissions
 from accounts.models import ApiKey
 from accounts.security import access_event_record
 from accounts.services import api_key_lookup
-from audit.services import key_use_record
+from accounts.signals import key_used
 
 
 class IntegrationPrincipal:
@@ -78,9 +78,9 @@ class BearerKeyAuthentication(BaseAuthentication):
             access_event_record(request=request, action="key-network", allowed=False, api_key=api_key, obj=api_key)
             raise exceptions.PermissionDenied(_("This key may not be used from this network."))
         self.check_scope(request, api_key)
-        # Every use of a key is in the audit trail, counted per key and interval (audit.tallies): one chained
-        # row per interval instead of one per request under the chain lock.
-        key_use_record(api_key=api_key, address=permissions.client_ip(request))
+        # Every use of a key is in the audit trail, counted per key and interval (audit.tallies, through
+        # audit's receiver): one chained row per interval instead of one per request under the chain lock.
+        key_used.send(sender=type(self), api_key=api_key, address=permissions.client_ip(request))
         principal = api_key.user if api_key.user_id is not None else IntegrationPrincipal(api_key)
         return principal, api_key
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Model
 from django.http import HttpRequest
 
 from accounts.networks import Network, address_in, client_address, parse_address, parse_networks
@@ -191,16 +193,19 @@ def municipal_object_grant(obj: Any) -> None:
     assign_perm(perm, municipality_group(municipality), obj)
 
 
-def municipality_grants_sync(municipality: Any) -> int:
-    """Grants the operators group its permission on every object of the municipality (after bulk loads)."""
+def municipality_grants_sync(municipality: Any, models: Iterable[type[Model]] = ()) -> int:
+    """Grants the operators group its permission on every object of the municipality (after bulk loads).
+
+    Covers integration keys and the given models: the other apps' municipal objects (cameras and footage
+    requests, which sightings passes in; accounts does not import its users' apps).
+    """
     from guardian.shortcuts import assign_perm, get_objects_for_group
 
     from accounts.models import ApiKey
-    from sightings.models import Camera, FootageRequest
 
     group = municipality_group(municipality)
     granted = 0
-    for model in (Camera, ApiKey, FootageRequest):
+    for model in (ApiKey, *models):
         perm = MUNICIPAL_OBJECT_PERMS[model._meta.label_lower]
         have = get_objects_for_group(group, perm, klass=model, accept_global_perms=False).values("pk")
         missing = list(model.objects.filter(municipality=municipality).exclude(pk__in=have))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import Any
 
@@ -13,17 +12,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.permissions import client_ip
-
-logger = logging.getLogger("wassweb.security")
+from accounts.signals import access_event
 
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
-
-
-# Refusals that keep one access-log row each: a failed password is bounded by the lock-out and is what the
-# auditor's per-username alarm counts (audit.anomalies).
-ONE_ROW_PER_REFUSAL = frozenset({"login"})
 
 
 def access_event_record(
@@ -37,33 +29,22 @@ def access_event_record(
     address: str = "",
     detail: str = "",
 ) -> None:
-    """Writes a security event such as a refusal or a lock-out to the access log (and a log line).
+    """Announces a security event such as a refusal or a lock-out, for the access log.
 
-    A refusal repeated from the same source within an interval is one access-log row and one counted tally
-    (audit.tallies), so junk traffic cannot grow the append-only log a row per request.
+    The audit app's receiver writes it (audit.services.security_event_record) before this returns, in the
+    caller's transaction: a refusal repeated from one source within an interval becomes one access-log row
+    and a counted tally, so junk traffic cannot grow the append-only log a row per request.
     """
-    from audit.services import access_log_record, access_refusal_record
-
-    address = address or (client_ip(request) if request is not None else "")
-    actor = api_key if api_key is not None else user
-    if not allowed and action not in ONE_ROW_PER_REFUSAL:
-        written = access_refusal_record(actor=actor, action=action, obj=obj, request=request, address=address)
-        if written is None:
-            return  # counted; its first occurrence in this interval is already logged
-    else:
-        access_log_record(
-            actor=actor, action=action, obj=obj, outcome="allowed" if allowed else "denied", request=request
-        )
-    logger.log(
-        logging.INFO if allowed else logging.WARNING,
-        "access %s %s user=%s key=%s ip=%s path=%s %s",
-        action,
-        "allowed" if allowed else "denied",
-        getattr(user, "pk", None),
-        getattr(api_key, "prefix", None),
-        address,
-        request.path if request is not None else "",
-        detail,
+    access_event.send(
+        sender=access_event_record,
+        request=request,
+        action=action,
+        allowed=allowed,
+        user=user,
+        api_key=api_key,
+        obj=obj,
+        address=address,
+        detail=detail,
     )
 
 

@@ -1,41 +1,33 @@
-"""Sign-in events written to the access log."""
+"""What accounts announces, and its own receivers.
+
+Accounts records nothing in the audit trail itself: the audit app imports accounts, never the other way
+round, so accounts sends these signals and audit's receivers write the access log and its tallies
+(audit/signals.py). Sign-ins, failed passwords and lock-outs need no signal of ours: Django and axes send
+user_logged_in, user_login_failed and user_locked_out, and audit receives those directly.
+Receivers run synchronously in the sender's thread and transaction, as a direct call would.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from axes.signals import user_locked_out
-from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts import permissions
 from accounts.models import ApiKey, User
-from accounts.security import access_event_record
+
+# A security event: a refusal (network, second factor, key, scope, throttle, socket) or an allowed security
+# action (a key made or revoked, a second factor confirmed, every session ended). Sent by
+# accounts.security.access_event_record with the keyword arguments request, action, allowed, user, api_key,
+# obj, address and detail.
+access_event = Signal()
+
+# An API key authenticated a request: keyword arguments api_key and address (the client's).
+key_used = Signal()
 
 # Saves that can change which municipality's operators group a person belongs to.
 MEMBERSHIP_FIELDS = {"role", "municipality", "municipality_id", "is_active"}
-
-
-@receiver(user_logged_in, dispatch_uid="accounts.login_recorded")
-def _login_recorded(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    if request is not None:
-        access_event_record(request=request, action="login", allowed=True, user=user, obj=user)
-
-
-@receiver(user_login_failed, dispatch_uid="accounts.login_failure_recorded")
-def _login_failure_recorded(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
-    if request is not None:
-        username = credentials.get("username", "")
-        access_event_record(request=request, action="login", allowed=False, obj=("user", username[:64]))
-
-
-@receiver(user_locked_out, dispatch_uid="accounts.lockout_recorded")
-def _lockout_recorded(sender: Any, request: Any, username: str | None = None, ip_address: str = "", **kwargs) -> None:
-    user = get_user_model().objects.filter(username=username).first() if username else None
-    subject = ("user", (username or "")[:64])
-    access_event_record(request=request, action="lockout", allowed=False, user=user, address=ip_address, obj=subject)
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.operator_groups_synced")
@@ -49,16 +41,3 @@ def _operator_groups_synced(sender: Any, instance: User, update_fields: Any = No
 def _integration_key_granted(sender: Any, instance: ApiKey, created: bool, **kwargs: Any) -> None:
     if created:
         permissions.municipal_object_grant(instance)
-
-
-def _municipal_object_granted(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    if created:
-        permissions.municipal_object_grant(instance)
-
-
-def connect_municipal_objects() -> None:
-    """Cameras and footage requests live in the sightings app; their operators group gets them as they are made."""
-    from sightings.models import Camera, FootageRequest
-
-    for model in (Camera, FootageRequest):
-        post_save.connect(_municipal_object_granted, sender=model, dispatch_uid=f"accounts.granted.{model.__name__}")

@@ -13,7 +13,7 @@ from django.db.models import Count, F, Max, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncHour
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AccessLogEntry, DisclosureEntry
+from audit.models import AccessLogEntry, DisclosureEntry, ledger_reference
 
 REPEATED_LOOKUPS = 10  # one person, one plate, within the period
 BULK_ACCESS_PER_HOUR = 200  # access-log rows of one person within one clock hour
@@ -80,7 +80,7 @@ def _repeated_lookups(since: dt.datetime, until: dt.datetime) -> list[Flag]:
 
 
 def _without_active_order(since: dt.datetime, until: dt.datetime) -> list[Flag]:
-    from sightings.models import FootageRequest
+    FootageRequest = ledger_reference("footage_request")  # sightings' model, through the ledger's relation
 
     inactive_at_provision = (
         Q(order__isnull=True)

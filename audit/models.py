@@ -284,3 +284,13 @@ class ChainHeadStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} {self.entries} {self.head_hash[:12]} {self.published_at:%Y-%m-%d}"
+
+
+def ledger_reference(name: str) -> type[models.Model]:
+    """The model a ledger reference points to (a municipality, sighting, camera, footage request or order).
+
+    Those models are the sightings app's, which audit does not import (sightings imports audit). The reports
+    that count what the ledger refers to reach them through the ledger's own relations instead, the same
+    dependency the model strings above already declare.
+    """
+    return DisclosureEntry._meta.get_field(name).related_model

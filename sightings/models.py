@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 
@@ -85,6 +86,17 @@ class Camera(models.Model):
         return f"{self.code} {self.name}"
 
 
+class WantedOrderQuerySet(models.QuerySet):
+    @staticmethod
+    def active_q(prefix: str = "", *, now: dt.datetime | None = None) -> Q:
+        """The rule "an active order" as a condition, also through a relation (prefix "order__")."""
+        return Q(**{f"{prefix}status": WantedOrder.Status.ACTIVE, f"{prefix}expires_at__gt": now or timezone.now()})
+
+    def active(self, *, now: dt.datetime | None = None) -> WantedOrderQuerySet:
+        """Orders that match reads at `now`: active and not past their expiry, whether or not beat has run."""
+        return self.filter(self.active_q(now=now))
+
+
 class WantedOrder(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -115,6 +127,8 @@ class WantedOrder(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = WantedOrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("wanted order")
         ordering = ["-created_at"]
@@ -136,6 +150,7 @@ class WantedOrder(models.Model):
 
     @property
     def is_active(self) -> bool:
+        # WantedOrderQuerySet.active_q, for an order already in hand.
         return self.status == self.Status.ACTIVE and self.expires_at > timezone.now()
 
 
@@ -214,8 +229,12 @@ class Sighting(models.Model):
         verbose_name = _("sighting")
         ordering = ["-seen_at"]
         constraints = [
-            # The same read delivered twice (retries, replays) still gives one sighting per order.
-            models.UniqueConstraint(fields=["read_id", "order"], name="sightings_sighting_one_per_read_and_order"),
+            # The same read delivered twice (retries, replays) still gives one sighting per order. Read ids are
+            # chosen by each centre, so they are unique only with the camera that read the plate: two
+            # municipalities' reads that happen to share an id are two sightings.
+            models.UniqueConstraint(
+                fields=["read_id", "camera", "order"], name="sightings_sighting_one_per_read_and_order"
+            ),
         ]
         indexes = [
             # An order's trail and timeline, newest first.

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.permissions import BasePermission
+
+from accounts.models import User
 
 if TYPE_CHECKING:
     from sightings.models import FootageRequest, Sighting, WantedOrder
@@ -114,10 +115,10 @@ def alert_access_for(user: Any) -> AlertAccess | None:
     """Officers get the national feed, operators their municipality's; anyone else (auditors too) nothing."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if user.role == "officer" and user.agency_id:
-        return AlertAccess(user_id=user.pk, role="officer", municipality_code=None)
-    if user.role == "operator" and user.municipality_id:
-        return AlertAccess(user_id=user.pk, role="operator", municipality_code=user.municipality.code)
+    if user.role == User.Role.OFFICER and user.agency_id:
+        return AlertAccess(user_id=user.pk, role=User.Role.OFFICER, municipality_code=None)
+    if user.role == User.Role.OPERATOR and user.municipality_id:
+        return AlertAccess(user_id=user.pk, role=User.Role.OPERATOR, municipality_code=user.municipality.code)
     return None
 
 
@@ -125,13 +126,15 @@ def alert_may_receive(access: AlertAccess | None, *, municipality: str, order_ac
     """Checked for every live event: officers only while the order is active, operators only their own area."""
     if access is None:
         return False
-    if access.role == "officer":
+    if access.role == User.Role.OFFICER:
         return order_active
-    return access.role == "operator" and municipality == access.municipality_code
+    return access.role == User.Role.OPERATOR and municipality == access.municipality_code
 
 
-def _active_order_q(prefix: str = "order__") -> Q:
-    return Q(**{f"{prefix}status": "active", f"{prefix}expires_at__gt": timezone.now()})
+def _of_active_order() -> Q:
+    from sightings.models import WantedOrderQuerySet
+
+    return WantedOrderQuerySet.active_q("order__")
 
 
 def alerts_visible(user: Any, queryset: QuerySet[Sighting]) -> QuerySet[Sighting]:
@@ -139,8 +142,8 @@ def alerts_visible(user: Any, queryset: QuerySet[Sighting]) -> QuerySet[Sighting
     access = alert_access_for(user)
     if access is None:
         return queryset.none()
-    if access.role == "officer":
-        return queryset.filter(_active_order_q())
+    if access.role == User.Role.OFFICER:
+        return queryset.filter(_of_active_order())
     return queryset.filter(camera__municipality_id=user.municipality_id)
 
 
@@ -150,8 +153,8 @@ def sightings_visible(user: Any, queryset: QuerySet[Sighting]) -> QuerySet[Sight
     access = alert_access_for(user)
     if access is None:
         return queryset.none()
-    if access.role == "officer":
-        return queryset.filter(_active_order_q() | Q(order__agency_id=user.agency_id))
+    if access.role == User.Role.OFFICER:
+        return queryset.filter(_of_active_order() | Q(order__agency_id=user.agency_id))
     return queryset.filter(camera__municipality_id=user.municipality_id)
 
 
@@ -166,7 +169,7 @@ def sighting_may_act(user: Any) -> bool:
     police: the acknowledgement tells every dashboard that a 112 room has taken the hit.
     """
     access = alert_access_for(user)
-    return access is not None and access.role == "officer"
+    return access is not None and access.role == User.Role.OFFICER
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -214,13 +217,12 @@ def reads_may_submit(api_key: Any) -> bool:
     return bool(api_key is not None and api_key.scope == "reads" and api_key.municipality_id is not None)
 
 
-def reads_cameras(api_key: Any, codes: Any) -> QuerySet:
-    """The cameras, among those codes, that the key's municipality runs and that read plates now."""
+def reads_cameras(api_key: Any, codes: Any = None) -> QuerySet:
+    """The cameras, among those codes (all without them), that the key's municipality runs and that read plates now."""
     from sightings.models import Camera
 
-    return Camera.objects.filter(
-        municipality_id=api_key.municipality_id, code__in=codes, active=True, reads_plates=True
-    )
+    cameras = Camera.objects.filter(municipality_id=api_key.municipality_id, active=True, reads_plates=True)
+    return cameras if codes is None else cameras.filter(code__in=codes)
 
 
 class ReadsKeyPermission(BasePermission):

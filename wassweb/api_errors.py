@@ -1,5 +1,8 @@
 """One error shape for the whole API: {"detail": ..., "errors": {...}} with a 4xx status.
 
+Services refuse with the exceptions of wassweb.service_errors, or Django's ValidationError for bad fields; they
+are mapped to their answers here, once, so API views call a service without a try/except of their own.
+
 A backing service that is briefly away (Redis restarting, the database connection dropped) is a 503 with
 Retry-After, never a 500: the client sends the same request again and, the reads API being idempotent on
 read ids, nothing is lost or counted twice.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +27,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from wassweb import service_errors
+
 logger = logging.getLogger(__name__)
 
 OUTAGES = (RedisConnectionError, RedisTimeoutError, BrokerError, DatabaseOperationalError, DatabaseInterfaceError)
@@ -35,11 +41,33 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The object is not in a state that allows this.")
+    default_code = "conflict"
+
+
+def api_exception_from_service(exc: Exception) -> Exception:
+    """The API exception for a service's refusal; any other exception unchanged."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, service_errors.Conflict):
+        return Conflict(str(exc))
+    if isinstance(exc, service_errors.Forbidden):
+        return exceptions.PermissionDenied(str(exc))
+    if isinstance(exc, service_errors.NotFound):
+        return exceptions.NotFound(str(exc))
+    return exc
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     outage = isinstance(exc, OUTAGES)
     if outage:
         logger.warning("answering 503: %s: %s", type(exc).__name__, exc)
         exc = ServiceUnavailable()
+    exc = api_exception_from_service(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,22 +21,6 @@ from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageFile, FootageRequest, Sighting, WantedOrder
 from wassweb.api_schema import cursor_page
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The request has already been decided.")
-    default_code = "conflict"
-
-
-def _as_api_error(exc: Exception) -> exceptions.APIException:
-    if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-    if isinstance(exc, footage_services.FootageForbidden):
-        return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, footage_services.FootageConflict):
-        return Conflict(str(exc))
-    raise exc
 
 
 def _require_footage_role(request: Request) -> None:
@@ -199,21 +182,18 @@ class FootageRequestListCreateApi(APIView):
         if order is None or not permissions.footage_may_request(request.user, order):
             # Another agency's order is not the officer's case: the same answer as a missing one.
             raise exceptions.ValidationError({"order": [_("No such wanted order of your agency.")]})
-        try:
-            footage_request = footage_services.footage_request_create(
-                requested_by=request.user,
-                order=order,
-                sighting=sighting,
-                camera=camera,
-                window_start=data.get("window_start"),
-                window_end=data.get("window_end"),
-                purpose=data["purpose"],
-                legal_basis=data.get("legal_basis", ""),
-                case_number=data.get("case_number", ""),
-                urgent=data["urgent"],
-            )
-        except (DjangoValidationError, footage_services.FootageForbidden, footage_services.FootageConflict) as exc:
-            raise _as_api_error(exc) from exc
+        footage_request = footage_services.footage_request_create(
+            requested_by=request.user,
+            order=order,
+            sighting=sighting,
+            camera=camera,
+            window_start=data.get("window_start"),
+            window_end=data.get("window_end"),
+            purpose=data["purpose"],
+            legal_basis=data.get("legal_basis", ""),
+            case_number=data.get("case_number", ""),
+            urgent=data["urgent"],
+        )
         footage_request = footage_selectors.footage_request_get(request.user, footage_request.pk)
         output = FootageRequestDetailOutput(footage_request, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
@@ -248,15 +228,12 @@ class FootageRequestApproveApi(APIView):
             }
         )
         serializer.is_valid(raise_exception=True)
-        try:
-            footage_request = footage_services.footage_request_approve(
-                footage_request=footage_request,
-                approved_by=request.user,
-                uploads=serializer.validated_data["files"],
-                attach_sighting_photos=serializer.validated_data["attach_sighting_photos"],
-            )
-        except (DjangoValidationError, footage_services.FootageForbidden, footage_services.FootageConflict) as exc:
-            raise _as_api_error(exc) from exc
+        footage_request = footage_services.footage_request_approve(
+            footage_request=footage_request,
+            approved_by=request.user,
+            uploads=serializer.validated_data["files"],
+            attach_sighting_photos=serializer.validated_data["attach_sighting_photos"],
+        )
         footage_request = footage_selectors.footage_request_get(request.user, footage_request.pk)
         return Response(FootageRequestDetailOutput(footage_request, context={"request": request}).data)
 
@@ -276,12 +253,9 @@ class FootageRequestDenyApi(APIView):
             raise exceptions.PermissionDenied(refusal)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            footage_request = footage_services.footage_request_deny(
-                footage_request=footage_request, denied_by=request.user, reason=serializer.validated_data["reason"]
-            )
-        except (DjangoValidationError, footage_services.FootageForbidden, footage_services.FootageConflict) as exc:
-            raise _as_api_error(exc) from exc
+        footage_request = footage_services.footage_request_deny(
+            footage_request=footage_request, denied_by=request.user, reason=serializer.validated_data["reason"]
+        )
         footage_request = footage_selectors.footage_request_get(request.user, footage_request.pk)
         return Response(FootageRequestDetailOutput(footage_request, context={"request": request}).data)
 

@@ -25,6 +25,7 @@ from audit.purposes import CRIME_CATEGORIES
 from sightings import permissions
 from sightings.live import alerts
 from sightings.models import Camera, FootageFile, FootageRequest, Sighting, WantedOrder
+from wassweb import service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,11 @@ logger = logging.getLogger(__name__)
 SIGHTING_WINDOW = dt.timedelta(minutes=5)
 
 
-class FootageConflict(Exception):
+class FootageConflict(service_errors.Conflict):
     """The request is no longer in a state that allows the operation (already decided)."""
 
 
-class FootageForbidden(Exception):
+class FootageForbidden(service_errors.Forbidden):
     """The person may see the request but not do this to it."""
 
 

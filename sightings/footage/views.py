@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -62,9 +61,7 @@ class FootageRequestForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["order"].queryset = WantedOrder.objects.filter(
-            agency_id=user.agency_id, status=WantedOrder.Status.ACTIVE, expires_at__gt=timezone.now()
-        )
+        self.fields["order"].queryset = WantedOrder.objects.active().filter(agency_id=user.agency_id)
 
 
 class DenyForm(forms.Form):

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,12 +19,6 @@ from sightings.hits import services as hit_services
 from sightings.live import alerts
 from sightings.models import Sighting
 from wassweb.api_schema import cursor_page
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The hit is not in a state that allows this.")
-    default_code = "conflict"
 
 
 class SightingOutput(serializers.Serializer):
@@ -148,12 +142,9 @@ class SightingVerifyApi(APIView):
         sighting = _get_for_action(request, sighting_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            hit_services.sighting_verify(
-                sighting_id=sighting.id, actor=request.user, verdict=data.validated_data["verdict"]
-            )
-        except hit_services.HitConflict as exc:
-            raise Conflict(str(exc)) from exc
+        hit_services.sighting_verify(
+            sighting_id=sighting.id, actor=request.user, verdict=data.validated_data["verdict"]
+        )
         return _updated(request, sighting.id)
 
 
@@ -161,10 +152,7 @@ class SightingAcknowledgeApi(APIView):
     @extend_schema(request=None, responses={200: SightingOutput})
     def post(self, request: Request, sighting_id: Any) -> Response:
         sighting = _get_for_action(request, sighting_id)
-        try:
-            hit_services.sighting_acknowledge(sighting_id=sighting.id, actor=request.user)
-        except hit_services.HitConflict as exc:
-            raise Conflict(str(exc)) from exc
+        hit_services.sighting_acknowledge(sighting_id=sighting.id, actor=request.user)
         return _updated(request, sighting.id)
 
 
@@ -180,12 +168,7 @@ class SightingDispatchApi(APIView):
         sighting = _get_for_action(request, sighting_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            hit_services.sighting_dispatch(
-                sighting_id=sighting.id, actor=request.user, unit=data.validated_data["unit"]
-            )
-        except hit_services.HitConflict as exc:
-            raise Conflict(str(exc)) from exc
+        hit_services.sighting_dispatch(sighting_id=sighting.id, actor=request.user, unit=data.validated_data["unit"])
         return _updated(request, sighting.id)
 
 

@@ -32,8 +32,7 @@ def alert_access_of_user(user_id: int) -> permissions.AlertAccess | None:
 
 
 def order_is_active(order_id: str) -> bool:
-    row = WantedOrder.objects.filter(pk=order_id).values_list("status", "expires_at").first()
-    return row is not None and row[0] == WantedOrder.Status.ACTIVE and row[1] > timezone.now()
+    return WantedOrder.objects.active().filter(pk=order_id).exists()
 
 
 def alert_stream_head() -> int:

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from sightings.live.alerts import sighting_update_announce
 from sightings.models import Sighting
+from wassweb import service_errors
 
 VERDICTS = (Sighting.Verification.CONFIRMED, Sighting.Verification.MISREAD)
 
 
-class HitConflict(Exception):
+class HitConflict(service_errors.Conflict):
     """The hit is not in a state that allows the action (already verified, marked misread, ...)."""
 
 

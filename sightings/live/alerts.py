@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from redis.exceptions import LockError, RedisError
 
+from accounts.models import User
 from sightings.permissions import AlertAccess, alert_access_for
 from wassweb.redis_client import redis_client
 
@@ -60,7 +61,7 @@ def user_group(user_id: Any) -> str:
 
 def groups_for_access(access: AlertAccess) -> list[str]:
     """The groups a live-alert socket joins: the officers' feed or the own municipality, and the own group."""
-    if access.role == "officer":
+    if access.role == User.Role.OFFICER:
         return [OFFICERS_GROUP, user_group(access.user_id)]
     return [municipality_group(access.municipality_code or ""), user_group(access.user_id)]
 

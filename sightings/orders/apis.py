@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -25,21 +24,6 @@ from sightings.models import OrderEvent, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
 from wassweb.api_schema import cursor_page
-
-
-class OrderClosedConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The order is no longer active.")
-    default_code = "order_closed"
-
-
-def _as_api_error(exc: Exception) -> exceptions.APIException:
-    if isinstance(exc, DjangoValidationError):
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return exceptions.ValidationError(errors)
-    if isinstance(exc, order_services.OrderClosed):
-        return OrderClosedConflict(str(exc))
-    raise exc
 
 
 def _require_officer(request: Request) -> None:
@@ -166,10 +150,7 @@ class OrderListCreateApi(APIView):
         _require_officer(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            order = order_services.order_create(issued_by=request.user, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+        order = order_services.order_create(issued_by=request.user, **serializer.validated_data)
         return Response(_detail(order.pk), status=status.HTTP_201_CREATED)
 
 
@@ -193,10 +174,7 @@ class OrderRenewApi(APIView):
         order = _get_changeable(request, order_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            order_services.order_renew(order=order, actor=request.user, **serializer.validated_data)
-        except (DjangoValidationError, order_services.OrderClosed) as exc:
-            raise _as_api_error(exc) from exc
+        order_services.order_renew(order=order, actor=request.user, **serializer.validated_data)
         return Response(_detail(order.pk))
 
 
@@ -215,10 +193,7 @@ class _CloseApi(APIView):
         order = _get_changeable(request, order_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            self.close(order, request.user, serializer.validated_data["reason"])
-        except (DjangoValidationError, order_services.OrderClosed) as exc:
-            raise _as_api_error(exc) from exc
+        self.close(order, request.user, serializer.validated_data["reason"])
         return Response(_detail(order.pk))
 
 

@@ -41,7 +41,7 @@ def order_get(order_id: UUID | str) -> WantedOrder | None:
 
 def orders_matchable(*, now: dt.datetime | None = None) -> QuerySet[WantedOrder]:
     """Orders that match reads right now: active and not past their expiry, whether or not beat has run."""
-    return WantedOrder.objects.filter(status=WantedOrder.Status.ACTIVE, expires_at__gt=now or timezone.now())
+    return WantedOrder.objects.active(now=now)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audit.purposes import purpose_errors
 from sightings.models import OrderEvent, Sighting, WantedOrder
 from sightings.plates import PlateError, parse_pattern, parse_plate
+from wassweb import service_errors
 
 # An order runs for a week unless the officer says otherwise, and never more than 30 days at a time;
 # keeping it longer takes a renewal with a fresh reason.
@@ -27,7 +28,7 @@ VEHICLE_FIELDS = ("make", "model", "colour", "kind", "year", "notes")
 VEHICLE_FIELD_MAX_LENGTH = 200
 
 
-class OrderClosed(Exception):
+class OrderClosed(service_errors.Conflict):
     """The order is no longer active, so it cannot be changed."""
 
 
@@ -222,9 +223,8 @@ def orders_expire_due(*, now: dt.datetime | None = None) -> int:
 
 
 def order_lookback_search(*, order_id: str) -> list[Sighting]:
-    """Finds the order's plate in the look-back buffers and announces what was found after commit."""
-    from audit.services import ledger_record_locations
-    from sightings.live.alerts import sightings_announce
+    """Finds the order's plate in the look-back buffers and delivers what was found like a live hit."""
+    from sightings.hits.delivery import sightings_deliver
     from sightings.reads.lookback import lookback_search
 
     with transaction.atomic():
@@ -232,9 +232,6 @@ def order_lookback_search(*, order_id: str) -> list[Sighting]:
         if order is None:
             return []
         found = lookback_search(order=order)
-        if found:
-            # A retrospective hit is delivered to the police like a live one: it is a disclosure too.
-            ledger_record_locations(sightings=found)
-            ids = [sighting.id for sighting in found]
-            transaction.on_commit(lambda: sightings_announce(ids))
+        # A retrospective hit is delivered to the police like a live one: it is a disclosure too.
+        sightings_deliver(sightings=found)
     return found

@@ -12,22 +12,19 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from audit.services import ledger_record_locations
-from sightings.live.alerts import sightings_announce
-from sightings.models import Camera, OrderEvent, Sighting, WantedOrder
+from sightings.hits.delivery import sightings_deliver
+from sightings.models import OrderEvent, Sighting, WantedOrder
 from sightings.plates import PlateError
 from sightings.reads.lookback import lookback_record
 from sightings.reads.matching import Hit, Hotlist, OrderSpec
@@ -58,9 +55,7 @@ def hotlist_version() -> int | None:
 def hotlist_compile(*, version: int | None) -> CompiledHotlist:
     """A hotlist of the orders active now."""
     specs, expires_at = [], {}
-    rows = WantedOrder.objects.filter(status=WantedOrder.Status.ACTIVE, expires_at__gt=timezone.now()).values_list(
-        "id", "plate", "pattern", "expires_at"
-    )
+    rows = WantedOrder.objects.active().values_list("id", "plate", "pattern", "expires_at")
     for order_id, plate, pattern, expiry in rows:
         key = str(order_id)
         try:
@@ -207,27 +202,17 @@ def _hits_store(
                     ),
                 )
             )
-    # The unique (read_id, order) constraint makes a redelivered batch a no-op; what is new is what got our ids.
+    # The unique (read_id, camera, order) constraint makes a redelivered batch a no-op; what is new is what got
+    # our ids.
     Sighting.objects.bulk_create([sighting for _, sighting in candidates], ignore_conflicts=True)
-    if settings.READS_MATCH_FAULT_DELAY_MS:  # fault-injection tests only: a window to kill or disconnect in
-        time.sleep(settings.READS_MATCH_FAULT_DELAY_MS / 1000)
     created = _inserted(candidates)
-    if len(created) < len(candidates):
-        rekeyed = _read_ids_held_by_another_municipality(candidates, created)
-        if rekeyed:
-            Sighting.objects.bulk_create([sighting for _, sighting in rekeyed], ignore_conflicts=True)
-            created += _inserted(rekeyed)
     photo_hashes = _photos_save(created, saved_files)
     sightings = [sighting for _, sighting in created]
     if photo_hashes:
         Sighting.objects.bulk_update(
             [sighting for sighting in sightings if sighting.id in photo_hashes], ["plate_image", "vehicle_image"]
         )
-    if sightings:
-        # Each hit delivered is a provision of location information: one ledger entry each, same transaction.
-        ledger_record_locations(sightings=sightings, file_hashes=photo_hashes)
-        ids = [sighting.id for sighting in sightings]
-        transaction.on_commit(lambda: sightings_announce(ids))
+    sightings_deliver(sightings=sightings, file_hashes=photo_hashes)
     return sightings
 
 
@@ -235,43 +220,6 @@ def _inserted(candidates: Sequence[tuple[Read, Sighting]]) -> list[tuple[Read, S
     """The candidates whose rows were written by this transaction (the others hit the unique constraint)."""
     ids = set(Sighting.objects.filter(id__in=[sighting.id for _, sighting in candidates]).values_list("id", flat=True))
     return [(read, sighting) for read, sighting in candidates if sighting.id in ids]
-
-
-def _read_ids_held_by_another_municipality(
-    candidates: Sequence[tuple[Read, Sighting]], created: Sequence[tuple[Read, Sighting]]
-) -> list[tuple[Read, Sighting]]:
-    """Hits refused only because another municipality's sighting of the order already has their read id.
-
-    Read ids are chosen by each centre and unique only per municipality (sightings.reads.ids), but the table's
-    constraint is on (read_id, order) alone. Such a hit is a different read, not a redelivery: it is stored
-    under a read id derived from the original and the sender's municipality code (uuid5), the same on every
-    redelivery, so a redelivered batch still stores nothing twice.
-    """
-    created_ids = {sighting.id for _, sighting in created}
-    refused = [(read, sighting) for read, sighting in candidates if sighting.id not in created_ids]
-    holders = {
-        (str(read_id), str(order_id)): municipality_id
-        for read_id, order_id, municipality_id in Sighting.objects.filter(
-            read_id__in={sighting.read_id for _, sighting in refused},
-            order_id__in={sighting.order_id for _, sighting in refused},
-        ).values_list("read_id", "order_id", "camera__municipality_id")
-    }
-    senders = {
-        str(camera_id): (municipality_id, code)
-        for camera_id, municipality_id, code in Camera.objects.filter(
-            id__in={sighting.camera_id for _, sighting in refused}
-        ).values_list("id", "municipality_id", "municipality__code")
-    }
-    rekeyed = []
-    for read, sighting in refused:
-        municipality_id, code = senders[str(sighting.camera_id)]
-        holder = holders.get((str(sighting.read_id), str(sighting.order_id)))
-        if holder is None or holder == municipality_id:
-            continue  # a redelivery of this municipality's own read
-        sighting.id = uuid.uuid4()
-        sighting.read_id = uuid.uuid5(uuid.UUID(str(read.read_id)), f"municipality:{code}")
-        rekeyed.append((read, sighting))
-    return rekeyed
 
 
 def _photos_save(

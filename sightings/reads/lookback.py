@@ -115,12 +115,12 @@ def lookback_record(*, municipality_id: int, reads: Iterable[ReadLike], now: dt.
 def lookback_search(*, order: WantedOrder, now: dt.datetime | None = None) -> list[Sighting]:
     """Turns the buffered reads of an exact-plate order's plate into retrospective sightings; returns the new ones.
 
-    The caller (order_services.order_lookback_search) records the disclosures and announces them.
+    The caller (sightings.orders.services.order_lookback_search) delivers them (sightings.hits.delivery).
 
     Each opted-in municipality's hash of the plate is looked up within that municipality's retention.
     Patterns cannot be searched: only whole plates were hashed.
     """
-    if not order.plate or order.status != WantedOrder.Status.ACTIVE:
+    if not order.plate or not order.is_active:
         return []
     now = now or timezone.now()
     municipalities = list(

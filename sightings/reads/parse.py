@@ -115,15 +115,6 @@ def batch_parse(body: bytes, *, max_reads: int) -> list[Any]:
     return items
 
 
-def camera_codes(items: list[Any]) -> set[str]:
-    """The camera codes named in a batch, so they can be looked up in one query."""
-    return {
-        code
-        for item in items
-        if type(item) is dict and type(code := item.get("camera")) is str and len(code) <= MAX_CAMERA_CODE_LENGTH
-    }
-
-
 def read_check(
     item: Any,
     *,

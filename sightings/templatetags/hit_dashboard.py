@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.purposes import CRIME_CATEGORIES
 from sightings import permissions
 from sightings.hits import selectors as hit_selectors
@@ -72,7 +73,7 @@ def hit_dashboard_data(context: dict[str, Any]) -> dict[str, Any]:
         "may_act": permissions.sighting_may_act(user),
         "hits": hits,
         "trails": hit_selectors.dashboard_trails(user=user, order_ids=order_ids),
-        "cameras": hit_selectors.dashboard_cameras(user=user) if user.role == "operator" else [],
+        "cameras": hit_selectors.dashboard_cameras(user=user) if user.role == User.Role.OPERATOR else [],
         "strings": dashboard_strings(),
         # Hits are announced once for everyone, so the page names crimes in its reader's own language.
         "crimes": {slug: str(category.label) for slug, category in CRIME_CATEGORIES.items()},

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 from audit.models import AccessLogEntry, DisclosureEntry
-from audit.services import ledger_record_locations
-from tests.audit.test_ledger import make_sighting
+from tests.audit.test_ledger import locations_record, make_sighting
 
 
 def test_the_ledger_lists_read_only_in_the_admin(client, admin_user, order, camera):
-    entries = ledger_record_locations(sightings=[make_sighting(order, camera), make_sighting(order, camera)])
+    entries = locations_record(sightings=[make_sighting(order, camera), make_sighting(order, camera)])
     client.force_login(admin_user)
     response = client.get(reverse("admin:audit_disclosureentry_changelist"))
     assert response.status_code == 200
@@ -30,7 +29,7 @@ def test_the_ledger_lists_read_only_in_the_admin(client, admin_user, order, came
 
 
 def test_ledger_entries_cannot_be_added_changed_or_deleted_in_the_admin(client, admin_user, order, camera):
-    (entry,) = ledger_record_locations(sightings=[make_sighting(order, camera)])
+    (entry,) = locations_record(sightings=[make_sighting(order, camera)])
     client.force_login(admin_user)
     assert client.get(reverse("admin:audit_disclosureentry_add")).status_code == 403
     change = reverse("admin:audit_disclosureentry_change", args=[entry.pk])

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from audit.anomalies import BULK_ACCESS_PER_HOUR, REPEATED_LOOKUPS, Kind, anomaly_flags
-from audit.services import access_log_record, access_log_record_many, ledger_record_footage, ledger_record_locations
+from audit.services import access_log_record, access_log_record_many, ledger_record_footage
 from sightings.models import WantedOrder
-from tests.audit.test_ledger import make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
 
 
 def _recent(weekday: int, hour: int) -> dt.datetime:
@@ -32,7 +32,7 @@ def ordinary_work(order, camera, officer, operator):
     order.created_at = timezone.now() - dt.timedelta(days=10)
     order.save(update_fields=["created_at"])
     sightings = [make_sighting(order, camera) for _ in range(3)]
-    ledger_record_locations(sightings=sightings)
+    locations_record(sightings=sightings)
     for sighting in sightings:
         access_log_record(actor=officer, action="view", obj=sighting)
     request = make_footage_request(order, camera, officer)
@@ -56,7 +56,7 @@ def test_it_flags_one_person_looking_up_one_plate_again_and_again(ordinary_work,
 def test_it_flags_a_disclosure_after_the_order_was_closed(ordinary_work, order, camera):
     order.status, order.closed_at = WantedOrder.Status.CANCELLED, timezone.now()
     order.save(update_fields=["status", "closed_at"])
-    [entry] = ledger_record_locations(sightings=[make_sighting(order, camera)])
+    [entry] = locations_record(sightings=[make_sighting(order, camera)])
     [flag] = _flags()[Kind.NO_ACTIVE_ORDER]
     assert flag.entry_id == entry.id and f"#{entry.sequence}" in flag.detail
 

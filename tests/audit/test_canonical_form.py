@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from audit import chain
 from audit.ledger import _orm_links, chain_fields, datetime_canonical, verify_stored
 from audit.models import DisclosureEntry
-from audit.services import ledger_record_footage, ledger_record_locations
-from tests.audit.test_ledger import make_footage_request, make_sighting
+from audit.services import ledger_record_footage
+from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
 
 CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
@@ -54,7 +54,7 @@ def test_entries_with_extreme_times_verify_in_memory_and_stored(order, camera, o
     start, end = sorted((first, second))
     assume(start < end)  # a footage window must end after it starts
     sighting = make_sighting(order, camera, seen_at=first)
-    written = ledger_record_locations(sightings=[sighting])
+    written = locations_record(sightings=[sighting])
     request = make_footage_request(order, camera, officer, window_start=start, window_end=end)
     written.append(ledger_record_footage(request=request, approver=operator, files=[], provided_at=second))
 

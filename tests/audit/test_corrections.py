@@ -17,9 +17,8 @@ from audit.services import (
     LedgerCorrectionRefused,
     access_log_record,
     ledger_correction_record,
-    ledger_record_locations,
 )
-from tests.audit.test_ledger import make_sighting, verify
+from tests.audit.test_ledger import locations_record, make_sighting, verify
 
 VERIFY_API = "/api/v1/audit/verify/"
 
@@ -60,7 +59,7 @@ def test_a_correction_covers_only_the_entry_it_names():
 
 @pytest.fixture
 def ledger(order, camera) -> list[DisclosureEntry]:
-    return ledger_record_locations(sightings=[make_sighting(order, camera) for _ in range(4)])
+    return locations_record(sightings=[make_sighting(order, camera) for _ in range(4)])
 
 
 def _alter(sequence: int, purpose: str) -> None:

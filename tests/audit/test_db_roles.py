@@ -10,9 +10,10 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AccessLogEntry, DisclosureEntry
-from audit.services import access_log_record, ledger_record_locations
+from audit.services import access_log_record
 from sightings.models import Sighting
 from sightings.reads.lookback import lookback_maintain, lookback_partitions
+from tests.audit.test_ledger import locations_record
 from tests.sightings.footage.helpers import make_sighting
 from wassweb.db_roles import connected_as_owner
 
@@ -57,7 +58,7 @@ def as_role(role: str, statement: str) -> None:
 def test_the_app_role_adds_to_the_ledger_and_does_ordinary_work(app_role, order, camera, officer):
     with acting_as(app_role):
         sighting = make_sighting(order, camera, photos=False)
-        ledger_record_locations(sightings=[sighting])
+        locations_record(sightings=[sighting])
         access_log_record(actor=officer, action="view", obj=order)
         Sighting.objects.filter(pk=sighting.pk).update(verification=Sighting.Verification.CONFIRMED)
     assert DisclosureEntry.objects.count() == 1 and AccessLogEntry.objects.count() == 1
@@ -83,7 +84,7 @@ def test_the_app_role_adds_to_the_ledger_and_does_ordinary_work(app_role, order,
     ],
 )
 def test_the_app_role_cannot_empty_alter_or_rewrite(app_role, statement, order, camera, officer):
-    ledger_record_locations(sightings=[make_sighting(order, camera, photos=False)])
+    locations_record(sightings=[make_sighting(order, camera, photos=False)])
     access_log_record(actor=officer, action="view", obj=order)
     # Refused by privileges, before any trigger runs: "permission denied" or "must be owner".
     with pytest.raises(DatabaseError, match="permission denied|must be owner"):

@@ -17,6 +17,7 @@ from audit.ledger import verify_stored
 from audit.management.commands.verify_ledger import synthetic_entries_append
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import access_log_record, ledger_record_footage, ledger_record_locations
+from sightings.hits.references import disclosure_references
 from sightings.models import FootageRequest, Sighting
 
 
@@ -32,6 +33,13 @@ def make_sighting(order, camera, **fields) -> Sighting:
     }
     values.update(fields)
     return Sighting.objects.create(**values)
+
+
+def locations_record(*, sightings, file_hashes=None) -> list[DisclosureEntry]:
+    """Records location entries as sightings' delivery does: with the orders and cameras it loads for them."""
+    sightings = list(sightings)
+    orders, cameras = disclosure_references(sightings)
+    return ledger_record_locations(sightings=sightings, orders=orders, cameras=cameras, file_hashes=file_hashes)
 
 
 def make_footage_request(order, camera, officer, **fields) -> FootageRequest:
@@ -64,7 +72,7 @@ def verify(*args) -> tuple[int, str, str]:
 
 def test_a_location_entry_has_every_decree_field(order, camera, officer):
     sighting = make_sighting(order, camera)
-    [entry] = ledger_record_locations(sightings=[sighting], file_hashes={sighting.id: [("plate.jpg", "ab" * 32)]})
+    [entry] = locations_record(sightings=[sighting], file_hashes={sighting.id: [("plate.jpg", "ab" * 32)]})
     entry = DisclosureEntry.objects.get(pk=entry.pk)
     assert entry.kind == "location"
     assert entry.sequence == 1 and len(entry.entry_hash) == 64 and entry.prev_hash == "0" * 64
@@ -103,7 +111,7 @@ def test_a_footage_entry_records_the_request_the_approver_and_each_file(order, c
 
 
 def test_entries_are_numbered_and_chained_in_order(order, camera, officer, operator):
-    ledger_record_locations(sightings=[make_sighting(order, camera) for _ in range(3)])
+    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
     ledger_record_footage(request=make_footage_request(order, camera, officer), approver=operator, files=[])
     entries = list(DisclosureEntry.objects.order_by("sequence"))
     assert [e.sequence for e in entries] == [1, 2, 3, 4]
@@ -113,24 +121,27 @@ def test_entries_are_numbered_and_chained_in_order(order, camera, officer, opera
 
 def test_recording_nothing_writes_nothing(db, django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert ledger_record_locations(sightings=[]) == []
+        assert ledger_record_locations(sightings=[], orders={}, cameras={}) == []
 
 
 def test_recording_a_batch_costs_a_fixed_number_of_queries(order, camera, django_assert_num_queries):
     sightings = [make_sighting(order, camera) for _ in range(20)]
-    # orders, cameras, chain head, one INSERT, the savepoint pair; PostgreSQL adds the chain lock.
-    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 6):
-        ledger_record_locations(sightings=sightings)
+    with django_assert_num_queries(2):  # the orders with their agencies, the cameras with their places
+        orders, cameras = disclosure_references(sightings)
+    # The ledger reads nothing of sightings' own: the chain head, one INSERT, the savepoint pair; PostgreSQL
+    # adds the chain lock.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 4):
+        ledger_record_locations(sightings=sightings, orders=orders, cameras=cameras)
     assert DisclosureEntry.objects.count() == 20
 
 
 def test_an_entry_rolls_back_with_the_callers_transaction(order, camera):
     sighting = make_sighting(order, camera)
     with pytest.raises(RuntimeError), transaction.atomic():
-        ledger_record_locations(sightings=[sighting])
+        locations_record(sightings=[sighting])
         raise RuntimeError("the caller failed")
     assert DisclosureEntry.objects.count() == 0
-    ledger_record_locations(sightings=[sighting])
+    locations_record(sightings=[sighting])
     assert DisclosureEntry.objects.get().sequence == 1
 
 
@@ -156,7 +167,7 @@ def test_the_access_log_records_actor_object_outcome_and_address(rf, order, offi
     ],
 )
 def test_the_database_refuses_to_change_or_remove_entries(table, statement, order, camera, officer):
-    ledger_record_locations(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[make_sighting(order, camera)])
     access_log_record(actor=officer, action="view", obj=order, outcome="denied")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
@@ -165,7 +176,7 @@ def test_the_database_refuses_to_change_or_remove_entries(table, statement, orde
 
 
 def test_the_orm_cannot_change_an_entry_either(order, camera):
-    [entry] = ledger_record_locations(sightings=[make_sighting(order, camera)])
+    [entry] = locations_record(sightings=[make_sighting(order, camera)])
     entry.purpose = "edited"
     with pytest.raises(DatabaseError), transaction.atomic():
         entry.save()
@@ -174,7 +185,7 @@ def test_the_orm_cannot_change_an_entry_either(order, camera):
 
 
 def test_verify_ledger_passes_an_intact_ledger_and_counts_it(order, camera, officer):
-    ledger_record_locations(sightings=[make_sighting(order, camera) for _ in range(3)])
+    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
     access_log_record(actor=officer, action="view", obj=order)
     code, out, err = verify()
     assert code == 0, err
@@ -183,7 +194,7 @@ def test_verify_ledger_passes_an_intact_ledger_and_counts_it(order, camera, offi
 
 
 def test_verify_ledger_names_an_entry_altered_behind_the_triggers_back(order, camera):
-    ledger_record_locations(sightings=[make_sighting(order, camera) for _ in range(4)])
+    locations_record(sightings=[make_sighting(order, camera) for _ in range(4)])
     with db_triggers.suspended(connection), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_disclosureentry SET recipient = 'someone else' WHERE sequence = 3")
     assert db_triggers.installed_on(connection)
@@ -209,7 +220,7 @@ def test_verify_ledger_benchmark_reports_a_rate():
 
 
 def test_verify_ledger_stored_benchmark_measures_the_database_path_and_keeps_nothing(order, camera, officer):
-    ledger_record_locations(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[make_sighting(order, camera)])
     before = list(DisclosureEntry.objects.values_list("sequence", "entry_hash"))
     code, out, _ = verify("--benchmark-stored", "300")
     assert code == 0
@@ -246,7 +257,7 @@ def test_concurrent_appends_still_make_one_unbroken_chain(order, camera, officer
         try:
             barrier.wait(timeout=10)
             for sighting in batch:
-                ledger_record_locations(sightings=[sighting])
+                locations_record(sightings=[sighting])
                 access_log_record(actor=officer, action="view", obj=sighting)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
@@ -270,7 +281,7 @@ def test_the_fast_postgresql_reader_sees_exactly_what_the_orm_sees(rf, order, ca
 
     request = make_footage_request(order, camera, officer, access_until=timezone.now() + dt.timedelta(hours=1))
     ledger_record_footage(request=request, approver=operator, files=[("장면 1.mp4", "ab" * 32)])
-    ledger_record_locations(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[make_sighting(order, camera)])
     access_log_record(actor=officer, action="view", obj=order, request=rf.get("/", REMOTE_ADDR="2001:db8::1"))
     access_log_record(actor=None, action="view", obj="ledger", outcome="denied")
     for model in (DisclosureEntry, AccessLogEntry):

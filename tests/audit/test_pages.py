@@ -10,9 +10,9 @@ from django.db import connection
 
 from audit import db_triggers
 from audit.models import AccessLogEntry, DisclosureEntry
-from audit.services import access_log_record, ledger_record_footage, ledger_record_locations
+from audit.services import access_log_record, ledger_record_footage
 from audit.views import CSV_COLUMNS
-from tests.audit.test_ledger import make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
 
 PAGES = [
     "/audit/",
@@ -26,8 +26,8 @@ PAGES = [
 
 @pytest.fixture
 def ledger(order, camera, other_camera, officer, operator):
-    ledger_record_locations(sightings=[make_sighting(order, camera) for _ in range(3)])
-    ledger_record_locations(sightings=[make_sighting(order, other_camera)])
+    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
+    locations_record(sightings=[make_sighting(order, other_camera)])
     request = make_footage_request(order, camera, officer, case_number="2026-FOOTAGE-7")
     ledger_record_footage(request=request, approver=operator, files=[("clip.mp4", "ab" * 32)])
     access_log_record(actor=officer, action="view", obj=order)

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from audit.services import ledger_record_footage, ledger_record_locations
+from audit.services import ledger_record_footage
 from sightings.models import FootageRequest, Sighting, WantedOrder
-from tests.audit.test_ledger import make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
 
 
 def _activity(order, camera, other_camera, officer, operator):
@@ -17,7 +17,7 @@ def _activity(order, camera, other_camera, officer, operator):
     hits = [make_sighting(order, camera) for _ in range(3)] + [make_sighting(order, other_camera)]
     Sighting.objects.filter(pk=hits[0].pk).update(verification=Sighting.Verification.CONFIRMED)
     Sighting.objects.filter(pk=hits[1].pk).update(verification=Sighting.Verification.MISREAD)
-    ledger_record_locations(sightings=hits)
+    locations_record(sightings=hits)
     approved = make_footage_request(
         order, camera, officer, purpose="Route of suspect 김철수", status=FootageRequest.Status.APPROVED
     )
@@ -32,7 +32,7 @@ def _activity(order, camera, other_camera, officer, operator):
         agency=officer.agency,
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
-    ledger_record_locations(sightings=[make_sighting(child, camera)])
+    locations_record(sightings=[make_sighting(child, camera)])
 
 
 def test_it_shows_real_figures_without_login(client, order, camera, other_camera, officer, operator):

@@ -88,7 +88,7 @@ def assert_stored_and_delivered_exactly_once(expected: set[str], listener: Alert
 
 
 def test_a_worker_killed_in_the_middle_of_a_batch_has_the_batch_redone_by_another(world, stack, listeners):
-    running = stack(READS_MATCH_FAULT_DELAY_MS="2000")
+    running = stack(BATCH_HOLD_MS="2000")
     listener = listeners(running.ws_url, world.alerts_key)
     poster = Poster(running.url, world.integration_key)
     before = warm_up(poster, listener)
@@ -137,7 +137,7 @@ def test_a_redis_restart_during_ingest_loses_and_duplicates_nothing(world, stack
 
 
 def test_a_dropped_database_connection_mid_batch_is_retried_and_stores_each_hit_once(world, stack, listeners):
-    running = stack(READS_MATCH_FAULT_DELAY_MS="1500")
+    running = stack(BATCH_HOLD_MS="1500")
     listener = listeners(running.ws_url, world.alerts_key)
     poster = Poster(running.url, world.integration_key)
     before = warm_up(poster, listener)

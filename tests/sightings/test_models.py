@@ -1,5 +1,6 @@
 """The database itself holds the rules that must never bend."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -44,6 +45,39 @@ def test_one_read_may_match_two_orders(order, camera, officer):
     _sighting(order, camera, read_id)
     _sighting(second, camera, read_id)
     assert Sighting.objects.filter(read_id=read_id).count() == 2
+
+
+def test_one_read_id_from_two_cameras_gives_two_sightings_of_one_order(order, camera, other_camera):
+    # Read ids are chosen by each centre: another municipality's read may carry the same id.
+    read_id = uuid.uuid4()
+    _sighting(order, camera, read_id)
+    _sighting(order, other_camera, read_id)
+    assert Sighting.objects.filter(read_id=read_id, order=order).count() == 2
+
+
+def test_active_orders_are_those_with_status_active_and_not_past_their_expiry(order, officer):
+    now = timezone.now()
+    past_expiry = WantedOrder.objects.create(
+        plate="34나5678",
+        crime="robbery",
+        legal_basis="18-2-7",
+        issued_by=officer,
+        agency=officer.agency,
+        expires_at=now - dt.timedelta(minutes=1),
+    )
+    cancelled = WantedOrder.objects.create(
+        plate="56다7890",
+        crime="robbery",
+        legal_basis="18-2-7",
+        issued_by=officer,
+        agency=officer.agency,
+        status=WantedOrder.Status.CANCELLED,
+        expires_at=order.expires_at,
+    )
+    assert list(WantedOrder.objects.active()) == [order]
+    assert [o.is_active for o in (order, past_expiry, cancelled)] == [True, False, False]
+    # The same rule at a later moment: an order is no longer active from its expiry on.
+    assert list(WantedOrder.objects.active(now=order.expires_at)) == []
 
 
 @pytest.mark.parametrize(("plate", "pattern"), [("", ""), ("12가3456", "12가34**")])
