@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
+from audit.heads import chain_heads_publish
 from sightings.bench.demo_data import demo_cameras_seed, demo_orders_seed, demo_people_seed
 from sightings.reference import reference_data_load
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         self.stdout.write("Creating the agency and users…")
         agency, officer = demo_people_seed(password=password)
         orders = demo_orders_seed(agency=agency, officer=officer)
+        # The demo runs no beat: publish the chain heads once, so /transparency/ shows what a statement looks like.
+        chain_heads_publish()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {provinces} provinces, {municipalities} municipalities, {cameras} cameras, "

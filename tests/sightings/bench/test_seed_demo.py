@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from audit.models import ChainHeadStatement
 from sightings.models import Camera, Municipality, Province, WantedOrder
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "sightings" / "data"
@@ -59,3 +60,18 @@ def test_seed_demo_places_cameras_in_the_pilot_centres_near_their_real_location(
         assert len(cameras) >= 6
         for camera in cameras:
             assert abs(camera.lat - municipality.lat) < 0.05 and abs(camera.lon - municipality.lon) < 0.05
+
+
+@pytest.mark.django_db
+def test_seed_demo_publishes_the_chain_heads_so_the_transparency_page_shows_one(
+    client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.CHAIN_HEADS_FILE = tmp_path / "chain-heads.jsonl"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+
+    page = client.get("/transparency/")
+
+    ledger_head = ChainHeadStatement.objects.get(chain="ledger")
+    assert ledger_head.head_hash in settings.CHAIN_HEADS_FILE.read_text(encoding="utf-8")
+    assert ledger_head.signature in page.content.decode()
