@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest
 
+from accounts.models import User
 from accounts.networks import Network, address_in, client_address, parse_address, parse_networks
 
-PEOPLE_ROLES = ("officer", "operator", "auditor", "admin")
+PEOPLE_ROLES = tuple(User.Role)
 
 
 @functools.lru_cache(maxsize=64)
@@ -51,7 +52,7 @@ def scope_client_ip(scope: dict[str, Any]) -> str:
 def network_key_for_user(user: Any) -> str:
     """Which allow-list governs a person: their role's, and the administrators' for role-less staff."""
     role = getattr(user, "role", "")
-    return role if role in PEOPLE_ROLES else "admin"
+    return role if role in PEOPLE_ROLES else User.Role.ADMIN
 
 
 def _permits(address: str, networks: tuple[Network, ...]) -> bool:
@@ -119,21 +120,21 @@ def api_keys_manageable_by(user: Any):
     if not getattr(user, "is_authenticated", False):
         return ApiKey.objects.none()
     mine = Q(user=user)
-    if user.role == "operator" and user.municipality_id:
+    if user.role == User.Role.OPERATOR and user.municipality_id:
         # The centre's integration keys, through the operators group's object permissions.
         mine |= Q(pk__in=municipal_objects_for(user, ApiKey).values("pk"))
     return ApiKey.objects.filter(mine)
 
 
 def may_create_integration_key(user: Any) -> bool:
-    return getattr(user, "role", "") == "operator" and bool(getattr(user, "municipality_id", None))
+    return getattr(user, "role", "") == User.Role.OPERATOR and bool(getattr(user, "municipality_id", None))
 
 
 def personal_key_scopes(user: Any) -> list[str]:
     """Which personal keys a person may make: everyone may use the API; live alerts go to officers and operators."""
-    if getattr(user, "role", "") in ("officer", "operator"):
+    if getattr(user, "role", "") in (User.Role.OFFICER, User.Role.OPERATOR):
         return ["api", "alerts"]
-    if getattr(user, "role", "") in ("auditor", "admin"):
+    if getattr(user, "role", "") in (User.Role.AUDITOR, User.Role.ADMIN):
         return ["api"]
     return []
 
@@ -169,7 +170,7 @@ def operator_groups_sync(user: Any) -> None:
 
     current = Group.objects.filter(user=user, name__startswith=OPERATORS_GROUP_PREFIX, name__endswith="-operators")
     wanted = None
-    if user.role == "operator" and user.municipality_id and user.is_active:
+    if user.role == User.Role.OPERATOR and user.municipality_id and user.is_active:
         wanted = municipality_group(user.municipality)
     stale = [group for group in current if wanted is None or group.pk != wanted.pk]
     if stale:

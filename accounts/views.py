@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions
-from accounts.models import validate_networks
+from accounts.models import User, validate_networks
 from accounts.security import (
     access_event_record,
     recovery_codes_renew,
@@ -36,10 +36,10 @@ RECOVERY_CODES_SESSION_KEY = "accounts.recovery_codes_once"
 
 # Each role starts on its own page; later features fill them.
 ROLE_HOME = {
-    "officer": "accounts/home_officer.html",
-    "operator": "accounts/home_operator.html",
-    "auditor": "accounts/home_auditor.html",
-    "admin": "accounts/home_admin.html",
+    User.Role.OFFICER: "accounts/home_officer.html",
+    User.Role.OPERATOR: "accounts/home_operator.html",
+    User.Role.AUDITOR: "accounts/home_auditor.html",
+    User.Role.ADMIN: "accounts/home_admin.html",
 }
 
 

@@ -15,6 +15,7 @@ from audit.filters import DisclosureFilter
 from audit.models import DisclosureEntry
 from audit.permissions import IsAuditor
 from audit.services import access_log_record
+from wassweb.api_pages import page_response
 
 
 class DisclosurePagination(CursorPagination):
@@ -96,10 +97,11 @@ class DisclosureListApi(APIView):
         filtered = DisclosureFilter(request.query_params, queryset=selectors.disclosures())
         if not filtered.is_valid():
             raise ValidationError(filtered.errors)
-        paginator = DisclosurePagination()
-        page = paginator.paginate_queryset(filtered.qs, request, view=self)
+        response = page_response(
+            self, request, filtered.qs, pagination=DisclosurePagination, output=self.OutputSerializer
+        )
         access_log_record(actor=request.user, action="list", obj=("ledger", ""), request=request)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return response
 
 
 _chain_result = inline_serializer(

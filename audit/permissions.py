@@ -6,10 +6,12 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
+from accounts.models import User
+
 
 def audit_may_read(user: Any) -> bool:
     """The ledger, the access log, verification, statistics and anomaly flags are for auditors only."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == "auditor")
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == User.Role.AUDITOR)
 
 
 def audit_refusal_record(request: Any, *, obj: Any) -> None:

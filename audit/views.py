@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_filters import FilterSet
 
 from audit import charts, selectors, statistics, transparency
 from audit.anomalies import BULK_ACCESS_PER_HOUR, KIND_LABELS, REPEATED_LOOKUPS, WORKING_HOURS, anomaly_flags
@@ -52,20 +53,27 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@auditor_page("ledger")
-def ledger(request: HttpRequest) -> HttpResponse:
-    filtered = DisclosureFilter(request.GET, queryset=selectors.disclosures())
+def _filtered_list(request: HttpRequest, filtered: FilterSet, object_type: str) -> HttpResponse:
+    """One page of a filtered list (400 and no rows when the filter is not valid), its look logged.
+
+    `object_type` names both the access-log object and the template (audit/<object_type>.html).
+    """
     valid = filtered.is_valid()
-    page = Paginator(filtered.qs if valid else selectors.disclosures().none(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    access_log_record(actor=request.user, action="list", obj=("ledger", ""), request=request)
+    page = Paginator(filtered.qs if valid else filtered.queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Read the page before writing the auditor's own look, so the access log's rows match the count shown.
+    page.object_list = list(page.object_list)
+    access_log_record(actor=request.user, action="list", obj=(object_type, ""), request=request)
     return render(
         request,
-        "audit/ledger.html",
+        f"audit/{object_type}.html",
         {"filter": filtered, "page": page, "query": _query_without_page(request)},
         status=200 if valid else 400,
     )
+
+
+@auditor_page("ledger")
+def ledger(request: HttpRequest) -> HttpResponse:
+    return _filtered_list(request, DisclosureFilter(request.GET, queryset=selectors.disclosures()), "ledger")
 
 
 @auditor_page("ledger")
@@ -147,20 +155,7 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
 
 @auditor_page("access_log")
 def access_log(request: HttpRequest) -> HttpResponse:
-    filtered = AccessLogFilter(request.GET, queryset=selectors.access_log())
-    valid = filtered.is_valid()
-    page = Paginator(filtered.qs if valid else selectors.access_log().none(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    # Read the page before writing the auditor's own look, so the rows match the count shown.
-    page.object_list = list(page.object_list)
-    access_log_record(actor=request.user, action="list", obj=("access_log", ""), request=request)
-    return render(
-        request,
-        "audit/access_log.html",
-        {"filter": filtered, "page": page, "query": _query_without_page(request)},
-        status=200 if valid else 400,
-    )
+    return _filtered_list(request, AccessLogFilter(request.GET, queryset=selectors.access_log()), "access_log")
 
 
 @auditor_page("ledger")

@@ -12,7 +12,8 @@ from django.urls import reverse
 from accounts.services import api_key_create
 from audit.models import DisclosureEntry
 from sightings.footage.services import footage_request_approve
-from tests.sightings.footage.helpers import jpeg_upload, make_request, make_sighting
+from tests.factories import footage_request_make
+from tests.sightings.footage.helpers import jpeg_upload, make_sighting
 
 ROLES = ["anonymous", "officer", "other_officer", "operator", "other_operator", "auditor", "admin_user"]
 
@@ -33,7 +34,7 @@ class World:
     def approved_request(self) -> Any:
         """An approved request with one file and its ledger entry, made only for the cells that need it."""
         if self._approved is None:
-            approved = make_request(
+            approved = footage_request_make(
                 order=self.order, camera=self.camera, requested_by=self.officer, sighting=self.sighting
             )
             footage_request_approve(footage_request=approved, approved_by=self.operator, uploads=[jpeg_upload()])
@@ -51,7 +52,7 @@ def build_world(*, officer, operator, order, camera, municipality) -> World:
         camera=camera,
         municipality=municipality,
         sighting=sighting,
-        pending_request=make_request(order=order, camera=camera, requested_by=officer, sighting=sighting),
+        pending_request=footage_request_make(order=order, camera=camera, requested_by=officer, sighting=sighting),
         personal_key=personal_key,
     )
 

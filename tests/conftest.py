@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 from urllib.parse import urlparse
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Agency, User
 from sightings.models import Camera, Municipality, Province, WantedOrder
+from tests.factories import camera_make, order_make
 
 PASSWORD = "correct-horse-battery"
 
@@ -242,29 +241,19 @@ def admin_user(db) -> User:
 
 @pytest.fixture
 def camera(municipality: Municipality) -> Camera:
-    return Camera.objects.create(
-        municipality=municipality, code="11380-C001", name="은평구 통일로 교차로", lat=37.62, lon=126.93
-    )
+    return camera_make(municipality=municipality)
 
 
 @pytest.fixture
 def other_camera(other_municipality: Municipality) -> Camera:
-    return Camera.objects.create(
+    return camera_make(
         municipality=other_municipality, code="11650-C001", name="서초구 강남대로 교차로", lat=37.47, lon=127.03
     )
 
 
 @pytest.fixture
 def order(officer: User) -> WantedOrder:
-    return WantedOrder.objects.create(
-        plate="12가3456",
-        crime="robbery",
-        legal_basis="18-2-7",
-        case_number="2026-TEST-0001",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=timezone.now() + dt.timedelta(days=3),
-    )
+    return order_make(issued_by=officer)
 
 
 pytest_plugins = ["tests.live"]

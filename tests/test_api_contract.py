@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.services import api_key_create, api_key_revoke
-from tests.sightings.reads.helpers import integration_key
+from tests.factories import integration_key_make
 
 SCHEMA = "/api/schema/?format=json"
 
@@ -23,7 +23,7 @@ SCHEMA = "/api/schema/?format=json"
 @pytest.fixture
 def keys(municipality, officer) -> dict[str, str]:
     return {
-        "integration": integration_key(municipality),
+        "integration": integration_key_make(municipality=municipality),
         "personal": api_key_create(name="laptop", user=officer)[1],
         "alerts": api_key_create(name="112 room", user=officer, scope="alerts")[1],
     }
@@ -117,7 +117,7 @@ def test_every_post_operation_answers_an_unreadable_multipart_body_with_the_erro
     live_daphne, municipality, officer, camera, content_type, body
 ):
     """Through the web server itself: daphne's HTTP layer must hand the body on, not answer an empty 400."""
-    integration = integration_key(municipality)
+    integration = integration_key_make(municipality=municipality)
     personal = api_key_create(name="laptop", user=officer)[1]
     paths = _post_operations()
     assert "/api/v1/reads/" in paths and len(paths) >= 5

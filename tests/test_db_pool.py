@@ -76,7 +76,7 @@ def test_the_pool_is_bounded_as_configured_beside_the_urls_own_options():
         "d = s.DATABASES['default']\n"
         "assert d['CONN_MAX_AGE'] == 0 and d['CONN_HEALTH_CHECKS'], d\n"
         "assert d['OPTIONS'] == {'sslmode': 'require', 'application_name': 'web-1',"
-        " 'pool': {'min_size': 1, 'max_size': 7, 'timeout': 2}}, d",
+        " 'pool': {'min_size': 1, 'max_size': 7, 'timeout': 2, 'max_waiting': 14}}, d",
         DATABASE_URL="postgres://app@db:5432/wassweb?sslmode=require&application_name=web-1",
         DB_POOL_MAX_SIZE="7",
         DB_POOL_MIN_SIZE="1",
@@ -115,6 +115,7 @@ def test_each_process_has_a_bounded_pool(db):
         "min_size": settings.DB_POOL_MIN_SIZE,
         "max_size": settings.DB_POOL_MAX_SIZE,
         "timeout": settings.DB_POOL_TIMEOUT,
+        "max_waiting": settings.DB_POOL_MAX_WAITING,
     }
     assert (settings.DB_POOL_MIN_SIZE, settings.DB_POOL_MAX_SIZE, settings.DB_POOL_TIMEOUT) == (2, 10, 3)
     connection.ensure_connection()
@@ -188,7 +189,8 @@ def pool_of_four(transactional_db) -> Iterator[int]:
     options = connections["default"].settings_dict["OPTIONS"]
     saved = dict(options)
     options.update(
-        pool={"min_size": 0, "max_size": LIVE_POOL_SIZE, "timeout": 3}, application_name=LIVE_APPLICATION_NAME
+        pool={"min_size": 0, "max_size": LIVE_POOL_SIZE, "timeout": 3, "max_waiting": 2 * LIVE_POOL_SIZE},
+        application_name=LIVE_APPLICATION_NAME,
     )
     yield LIVE_POOL_SIZE
     options.clear()

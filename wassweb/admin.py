@@ -24,8 +24,8 @@ UNRECORDED_VIEWS = {"i18n_javascript"}
 LOGGED_IDS = 20
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    """Evidence in the admin: listed and viewed, never added, changed or deleted (nor bulk-deleted)."""
+class ReadOnlyPermissions:
+    """Never added, changed or deleted through the admin (nor bulk-deleted): the part read-only admins share."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -37,20 +37,15 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyModelAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    """Evidence in the admin: listed and viewed, never added, changed or deleted (nor bulk-deleted)."""
+
+
+class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
     """An inline of evidence rows under a read-only parent."""
 
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class WasswebAdminSite(admin.AdminSite):

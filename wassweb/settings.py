@@ -130,6 +130,9 @@ DATABASE_OWNER: dict | None = None
 DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10, minimum=0)
 DB_POOL_MIN_SIZE = min(env_int("DB_POOL_MIN_SIZE", 2, minimum=0), DB_POOL_MAX_SIZE)
 DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 3, minimum=1)
+# Past this many requests already waiting for a connection, the next is answered 503 at once instead of
+# queueing: above capacity a fast refusal with Retry-After, never a pile of threads waiting out the timeout.
+DB_POOL_MAX_WAITING = env_int("DB_POOL_MAX_WAITING", 2 * max(DB_POOL_MAX_SIZE, 1), minimum=1)
 if DATABASE_URL:
     if DB_POOL_MAX_SIZE:
         # Health checks make the pool test a connection on checkout, so one PostgreSQL dropped while it sat idle
@@ -140,6 +143,7 @@ if DATABASE_URL:
             "min_size": DB_POOL_MIN_SIZE,
             "max_size": DB_POOL_MAX_SIZE,
             "timeout": DB_POOL_TIMEOUT,
+            "max_waiting": DB_POOL_MAX_WAITING,
         }
     else:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}

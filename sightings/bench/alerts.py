@@ -374,19 +374,10 @@ def alerts_benchmark(options: AlertsOptions, *, say: Callable[[str], None]) -> d
         )
         background_rng = random.Random(options.seed + 1)
 
-        from sightings.bench.ingest import _read, non_matching_plates
+        from sightings.bench.ingest import background_batcher
 
         # The frames measured are the probes' alone (an order another benchmark left in the database included).
-        non_matching_plate = non_matching_plates(background_rng)
-
-        def background_batches(n: int) -> list[tuple[str, bytes, int]]:
-            batches = []
-            while n > 0:
-                size = min(n, options.batch)
-                reads = [_read(fixture, non_matching_plate(), rng=background_rng) for _ in range(size)]
-                batches.append((fixture.key, orjson.dumps({"reads": reads}), size))
-                n -= size
-            return batches
+        background_batches = background_batcher(fixture, batch=options.batch, rng=background_rng)
 
         stop = threading.Event()
         load_result: dict[str, object] = {}

@@ -100,6 +100,25 @@ def non_matching_plates(rng: random.Random) -> Callable[[], str]:
     return plate
 
 
+def background_batcher(
+    fixture: Fixture, *, batch: int, rng: random.Random
+) -> Callable[[int], list[tuple[str, bytes, int]]]:
+    """Makes bodies of `batch` reads at most, of plates that match nothing (`non_matching_plates`), for background
+    load beside the probes: each call gives (key, body, reads) for `n` reads in all."""
+    non_matching_plate = non_matching_plates(rng)
+
+    def batches(n: int) -> list[tuple[str, bytes, int]]:
+        made = []
+        while n > 0:
+            size = min(n, batch)
+            reads = [_read(fixture, non_matching_plate(), rng=rng) for _ in range(size)]
+            made.append((fixture.key, orjson.dumps({"reads": reads}), size))
+            n -= size
+        return made
+
+    return batches
+
+
 Options = TypeVar("Options")
 
 

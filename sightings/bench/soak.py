@@ -17,8 +17,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
 from sightings.bench.simulation import LoadStats, Poster, open_loop
 
 PAGE_BYTES = 4096
@@ -78,13 +76,12 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
         IngestOptions,
         _queue_length,
         _queue_wait_empty,
-        _read,
         _servers,
         _services_problem,
         _warm_up,
+        background_batcher,
         fixture_prepare,
         machine_description,
-        non_matching_plates,
     )
 
     problem = _services_problem()
@@ -118,16 +115,7 @@ def soak_benchmark(options: SoakOptions, *, say: Callable[[str], None]) -> dict[
         background_rng = random.Random(options.seed + 1)
         # Background reads match nothing: the alert load is the probes' (--probes-per-s), whatever orders
         # other benchmarks left active in the database.
-        non_matching_plate = non_matching_plates(background_rng)
-
-        def background_batches(n: int) -> list[tuple[str, bytes, int]]:
-            batches = []
-            while n > 0:
-                size = min(n, options.batch)
-                reads = [_read(fixture, non_matching_plate(), rng=background_rng) for _ in range(size)]
-                batches.append((fixture.key, orjson.dumps({"reads": reads}), size))
-                n -= size
-            return batches
+        background_batches = background_batcher(fixture, batch=options.batch, rng=background_rng)
 
         stats = LoadStats()
         stop = threading.Event()

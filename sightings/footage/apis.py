@@ -20,6 +20,7 @@ from sightings import permissions
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageFile, FootageRequest, Sighting, WantedOrder
+from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
 
@@ -154,9 +155,8 @@ class FootageRequestListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = footage_selectors.footage_requests_for(request.user, status=filters.validated_data.get("status"))
-        paginator = FootagePagination()
-        page = paginator.paginate_queryset(queryset.order_by("-created_at"), request, view=self)
-        return paginator.get_paginated_response(FootageRequestOutput(page, many=True).data)
+        queryset = queryset.order_by("-created_at")
+        return page_response(self, request, queryset, pagination=FootagePagination, output=FootageRequestOutput)
 
     @extend_schema(request=InputSerializer, responses={201: FootageRequestDetailOutput})
     def post(self, request: Request) -> Response:

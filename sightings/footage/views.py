@@ -221,10 +221,7 @@ def footage_detail(request: HttpRequest, request_id: Any) -> HttpResponse:
 
 def _decide(request: HttpRequest, request_id: Any, decide: Any, **context: Any) -> HttpResponse:
     footage_request = _visible_or_404(request, request_id)
-    refusal = permissions.footage_decide_refusal(request.user, footage_request)
-    if refusal:
-        raise PermissionDenied(refusal)
-    try:
+    try:  # the service decides who may decide (FootageForbidden, 403) before it reads the form
         decide(footage_request)
     except DjangoValidationError as exc:
         form = context["form"]

@@ -18,6 +18,7 @@ from sightings.hits import selectors as hit_selectors
 from sightings.hits import services as hit_services
 from sightings.live import alerts
 from sightings.models import Sighting
+from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
 
@@ -116,9 +117,7 @@ class SightingListApi(APIView):
             order_id=filters.validated_data.get("order"),
             since=filters.validated_data.get("since"),
         )
-        paginator = SightingPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(SightingOutput(page, many=True).data)
+        return page_response(self, request, queryset, pagination=SightingPagination, output=SightingOutput)
 
 
 class SightingDetailApi(APIView):
@@ -183,7 +182,8 @@ class SightingPhotoApi(APIView):
 
         if kind not in self.KINDS:
             raise exceptions.NotFound(_("Photos are 'plate' or 'vehicle'."))
-        if not permissions.sightings_may_list(request.user):
+
+        def log_denied() -> None:
             access_log_record(
                 actor=request.user,
                 action=f"sighting.{kind}_photo",
@@ -191,16 +191,13 @@ class SightingPhotoApi(APIView):
                 outcome="denied",
                 request=request,
             )
+
+        if not permissions.sightings_may_list(request.user):
+            log_denied()
             raise exceptions.PermissionDenied(_("Only officers and centre operators see hit photos."))
         sighting = hit_selectors.sighting_get_visible(user=request.user, sighting_id=sighting_id)
         if sighting is None:
-            access_log_record(
-                actor=request.user,
-                action=f"sighting.{kind}_photo",
-                obj=("sighting", str(sighting_id)),
-                outcome="denied",
-                request=request,
-            )
+            log_denied()
             raise exceptions.NotFound(_("No such hit."))
         photo = getattr(sighting, self.KINDS[kind])
         if not photo:

@@ -23,6 +23,7 @@ from sightings import permissions
 from sightings.models import OrderEvent, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
+from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
 
@@ -141,9 +142,7 @@ class OrderListCreateApi(APIView):
             agency_id=request.user.agency_id if data["mine"] else None,
             plate=data.get("plate"),
         )
-        paginator = OrderPagination()
-        page = paginator.paginate_queryset(orders, request, view=self)
-        return paginator.get_paginated_response(OrderOutput(page, many=True).data)
+        return page_response(self, request, orders, pagination=OrderPagination, output=OrderOutput)
 
     @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput})
     def post(self, request: Request) -> Response:

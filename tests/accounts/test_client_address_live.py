@@ -20,7 +20,8 @@ from django.db import connection
 
 from audit import tallies
 from audit.models import AccessLogEntry, AccessTally
-from tests.sightings.reads.helpers import a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import a_read
 
 pytestmark = pytest.mark.services
 
@@ -116,7 +117,7 @@ def _reads(key: str) -> bytes:
 
 @pytest.fixture
 def centre_key(transactional_db, municipality, camera) -> str:
-    return integration_key(municipality)
+    return integration_key_make(municipality=municipality)
 
 
 def test_a_forged_forwarded_for_from_an_untrusted_peer_is_refused(settings, centre_key):

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey
 from accounts.services import api_key_create, api_key_lookup, api_key_revoke
 from sightings.models import Camera
+from tests.factories import camera_make
 from tests.sightings.reads.helpers import a_read
 
 URL = "/api/v1/reads/"
@@ -139,6 +140,6 @@ def test_a_camera_switched_off_is_refused_once_the_cache_time_has_passed(municip
 def test_a_new_camera_is_taken_once_the_cache_time_has_passed(municipality, camera, clock, queued):
     _, raw = api_key_create(name="platform", municipality=municipality)
     assert post(raw, a_read()).json()["accepted"] == 1
-    Camera.objects.create(municipality=municipality, code="11380-C002", name="New", lat=37.6, lon=126.9)
+    camera_make(municipality=municipality, code="11380-C002", name="New", lat=37.6, lon=126.9)
     clock.now += 5
     assert post(raw, a_read(camera_code="11380-C002")).json()["accepted"] == 1

@@ -12,7 +12,7 @@ from accounts import permissions
 from accounts.models import ApiKey
 from accounts.services import api_key_create
 from sightings.models import Camera, FootageRequest
-from tests.sightings.footage.helpers import make_request
+from tests.factories import footage_request_make
 
 
 def group_names(user) -> list[str]:
@@ -57,7 +57,7 @@ def test_the_group_gets_integration_keys_but_not_personal_ones(operator, other_o
 
 
 def test_the_group_gets_footage_requests_addressed_to_it(operator, other_operator, officer, order, camera):
-    footage_request = make_request(order=order, camera=camera, requested_by=officer)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
     assert list(permissions.municipal_objects_for(operator, FootageRequest)) == [footage_request]
     assert list(permissions.municipal_objects_for(other_operator, FootageRequest)) == []
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.urls import reverse
 
 from audit.models import AccessLogEntry, DisclosureEntry
-from tests.audit.test_ledger import locations_record, make_sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import sighting_make
 
 
 def test_the_ledger_lists_read_only_in_the_admin(client, admin_user, order, camera):
-    entries = locations_record(sightings=[make_sighting(order, camera), make_sighting(order, camera)])
+    entries = locations_record(sightings=[sighting_make(order, camera), sighting_make(order, camera)])
     client.force_login(admin_user)
     response = client.get(reverse("admin:audit_disclosureentry_changelist"))
     assert response.status_code == 200
@@ -29,7 +30,7 @@ def test_the_ledger_lists_read_only_in_the_admin(client, admin_user, order, came
 
 
 def test_ledger_entries_cannot_be_added_changed_or_deleted_in_the_admin(client, admin_user, order, camera):
-    (entry,) = locations_record(sightings=[make_sighting(order, camera)])
+    (entry,) = locations_record(sightings=[sighting_make(order, camera)])
     client.force_login(admin_user)
     assert client.get(reverse("admin:audit_disclosureentry_add")).status_code == 403
     change = reverse("admin:audit_disclosureentry_change", args=[entry.pk])

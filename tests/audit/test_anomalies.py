@@ -10,7 +10,8 @@ from django.utils import timezone
 from audit.anomalies import BULK_ACCESS_PER_HOUR, REPEATED_LOOKUPS, Kind, anomaly_flags
 from audit.services import access_log_record, access_log_record_many, ledger_record_footage
 from sightings.models import WantedOrder
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import footage_request_make, sighting_make
 
 
 def _recent(weekday: int, hour: int) -> dt.datetime:
@@ -31,11 +32,11 @@ def ordinary_work(order, camera, officer, operator):
     """A day's lawful work: hits, a few looks at them, one footage request approved on a weekday morning."""
     order.created_at = timezone.now() - dt.timedelta(days=10)
     order.save(update_fields=["created_at"])
-    sightings = [make_sighting(order, camera) for _ in range(3)]
+    sightings = [sighting_make(order, camera) for _ in range(3)]
     locations_record(sightings=sightings)
     for sighting in sightings:
         access_log_record(actor=officer, action="view", obj=sighting)
-    request = make_footage_request(order, camera, officer)
+    request = footage_request_make(order=order, camera=camera, requested_by=officer)
     ledger_record_footage(
         request=request, approver=operator, files=[("clip.mp4", "ab" * 32)], provided_at=_recent(3, 10)
     )
@@ -46,7 +47,7 @@ def test_ordinary_work_raises_no_flag(ordinary_work):
 
 
 def test_it_flags_one_person_looking_up_one_plate_again_and_again(ordinary_work, order, camera, officer):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     for _ in range(REPEATED_LOOKUPS):
         access_log_record(actor=officer, action="view", obj=sighting)
     [flag] = _flags()[Kind.REPEATED_LOOKUP]
@@ -56,7 +57,7 @@ def test_it_flags_one_person_looking_up_one_plate_again_and_again(ordinary_work,
 def test_it_flags_a_disclosure_after_the_order_was_closed(ordinary_work, order, camera):
     order.status, order.closed_at = WantedOrder.Status.CANCELLED, timezone.now()
     order.save(update_fields=["status", "closed_at"])
-    [entry] = locations_record(sightings=[make_sighting(order, camera)])
+    [entry] = locations_record(sightings=[sighting_make(order, camera)])
     [flag] = _flags()[Kind.NO_ACTIVE_ORDER]
     assert flag.entry_id == entry.id and f"#{entry.sequence}" in flag.detail
 
@@ -64,7 +65,7 @@ def test_it_flags_a_disclosure_after_the_order_was_closed(ordinary_work, order, 
 def test_it_flags_a_footage_request_made_after_the_order_expired(ordinary_work, order, camera, officer):
     order.expires_at = timezone.now() - dt.timedelta(minutes=5)
     order.save(update_fields=["expires_at"])
-    make_footage_request(order, camera, officer, case_number="2026-LATE-1")
+    footage_request_make(order=order, camera=camera, requested_by=officer, case_number="2026-LATE-1")
     flags = _flags()[Kind.NO_ACTIVE_ORDER]
     assert any("2026-LATE-1" in flag.detail for flag in flags)
 
@@ -73,7 +74,7 @@ def test_it_flags_a_footage_request_made_after_the_order_expired(ordinary_work, 
 def test_it_flags_footage_approved_outside_working_hours(
     ordinary_work, order, camera, officer, operator, weekday, hour
 ):
-    request = make_footage_request(order, camera, officer, urgent=True)
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, urgent=True)
     entry = ledger_record_footage(request=request, approver=operator, files=[], provided_at=_recent(weekday, hour))
     [flag] = _flags()[Kind.OUTSIDE_HOURS]
     assert flag.entry_id == entry.id and flag.who == "operator"
@@ -81,7 +82,7 @@ def test_it_flags_footage_approved_outside_working_hours(
 
 @pytest.mark.parametrize("hour", [9, 17])
 def test_working_hours_are_not_flagged(ordinary_work, order, camera, officer, operator, hour):
-    request = make_footage_request(order, camera, officer)
+    request = footage_request_make(order=order, camera=camera, requested_by=officer)
     ledger_record_footage(request=request, approver=operator, files=[], provided_at=_recent(1, hour))
     assert _flags()[Kind.OUTSIDE_HOURS] == []
 
@@ -107,14 +108,14 @@ def test_it_flags_requester_and_approver_of_the_same_body(ordinary_work, request
         approver = User.objects.create(username="colleague", role=User.Role.OFFICER, agency=officer.agency)
     else:
         approver = officer
-    footage_request = make_footage_request(order, camera, officer)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
     entry = ledger_record_footage(request=footage_request, approver=approver, files=[], provided_at=_recent(2, 11))
     [flag] = _flags()[Kind.SAME_BODY]
     assert flag.entry_id == entry.id
 
 
 def test_the_anomaly_page_lists_the_flags(client, auditor, ordinary_work, order, camera, officer):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     for _ in range(REPEATED_LOOKUPS):
         access_log_record(actor=officer, action="view", obj=sighting)
     client.force_login(auditor)

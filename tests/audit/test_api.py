@@ -11,7 +11,8 @@ from django.utils import timezone
 from audit import db_triggers
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import ledger_record_footage
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import footage_request_make, sighting_make
 
 DISCLOSURES = "/api/v1/audit/disclosures/"
 VERIFY = "/api/v1/audit/verify/"
@@ -20,9 +21,9 @@ VERIFY = "/api/v1/audit/verify/"
 @pytest.fixture
 def ledger(order, camera, other_camera, officer, operator):
     """Two location entries from 은평구, one from 서초구 and one footage entry from 은평구."""
-    locations_record(sightings=[make_sighting(order, camera), make_sighting(order, camera)])
-    locations_record(sightings=[make_sighting(order, other_camera)])
-    request = make_footage_request(order, camera, officer, case_number="2026-FOOTAGE-7")
+    locations_record(sightings=[sighting_make(order, camera), sighting_make(order, camera)])
+    locations_record(sightings=[sighting_make(order, other_camera)])
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, case_number="2026-FOOTAGE-7")
     ledger_record_footage(request=request, approver=operator, files=[("clip.mp4", "ab" * 32)])
     return DisclosureEntry.objects.order_by("sequence")
 

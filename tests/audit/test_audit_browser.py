@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from audit.services import access_log_record, ledger_record_footage
-from sightings.models import WantedOrder
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record
 from tests.conftest import PASSWORD
+from tests.factories import footage_request_make, order_make, sighting_make
 from tests.live import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -23,26 +23,28 @@ def months_of_disclosures(order, camera, other_camera, officer, operator):
     now = timezone.now()
     order.created_at = now - dt.timedelta(days=200)
     order.save(update_fields=["created_at"])
-    child = WantedOrder.objects.create(
+    child = order_make(
+        issued_by=officer,
         plate="34나5678",
         crime="missing-child",
         legal_basis="18-2-3",
+        case_number="",
         urgency_confirmed_by="112 상황팀장",
-        issued_by=officer,
-        agency=officer.agency,
         created_at=now - dt.timedelta(days=200),
         expires_at=now + dt.timedelta(days=1),
     )
     for months_ago, hits, urgent_hits in ((4, 3, 1), (3, 6, 0), (2, 4, 2), (1, 8, 1), (0, 5, 3)):
         received = now - dt.timedelta(days=30 * months_ago)
-        sightings = [make_sighting(order, camera, received_at=received) for _ in range(hits)]
-        sightings += [make_sighting(order, other_camera, received_at=received) for _ in range(hits // 2)]
-        sightings += [make_sighting(child, camera, received_at=received) for _ in range(urgent_hits)]
+        sightings = [sighting_make(order, camera, received_at=received) for _ in range(hits)]
+        sightings += [sighting_make(order, other_camera, received_at=received) for _ in range(hits // 2)]
+        sightings += [sighting_make(child, camera, received_at=received) for _ in range(urgent_hits)]
         locations_record(sightings=sightings)
-    request = make_footage_request(order, camera, officer, case_number="2026-SEOUL-0042")
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, case_number="2026-SEOUL-0042")
     ledger_record_footage(request=request, approver=operator, files=[("clip.mp4", "ab" * 32)])
     # An approval by the requesting officer's own agency colleague: a flag.
-    ledger_record_footage(request=make_footage_request(order, camera, officer), approver=officer, files=[])
+    ledger_record_footage(
+        request=footage_request_make(order=order, camera=camera, requested_by=officer), approver=officer, files=[]
+    )
     access_log_record(actor=officer, action="view", obj=order)
 
 

@@ -13,7 +13,8 @@ from audit import chain
 from audit.ledger import _orm_links, chain_fields, datetime_canonical, verify_stored
 from audit.models import DisclosureEntry
 from audit.services import ledger_record_footage
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import footage_request_make, sighting_make
 
 CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
@@ -53,9 +54,9 @@ def test_the_canonical_text_pads_the_year_and_keeps_microseconds():
 def test_entries_with_extreme_times_verify_in_memory_and_stored(order, camera, officer, operator, first, second):
     start, end = sorted((first, second))
     assume(start < end)  # a footage window must end after it starts
-    sighting = make_sighting(order, camera, seen_at=first)
+    sighting = sighting_make(order, camera, seen_at=first)
     written = locations_record(sightings=[sighting])
-    request = make_footage_request(order, camera, officer, window_start=start, window_end=end)
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, window_start=start, window_end=end)
     written.append(ledger_record_footage(request=request, approver=operator, files=[], provided_at=second))
 
     for entry in written:

@@ -18,7 +18,8 @@ from audit.services import (
     access_log_record,
     ledger_correction_record,
 )
-from tests.audit.test_ledger import locations_record, make_sighting, verify
+from tests.audit.test_ledger import locations_record, verify
+from tests.factories import sighting_make
 
 VERIFY_API = "/api/v1/audit/verify/"
 
@@ -59,7 +60,7 @@ def test_a_correction_covers_only_the_entry_it_names():
 
 @pytest.fixture
 def ledger(order, camera) -> list[DisclosureEntry]:
-    return locations_record(sightings=[make_sighting(order, camera) for _ in range(4)])
+    return locations_record(sightings=[sighting_make(order, camera) for _ in range(4)])
 
 
 def _alter(sequence: int, purpose: str) -> None:

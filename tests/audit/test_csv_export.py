@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 
 from audit.models import DisclosureEntry
 from sightings.models import FootageRequest, Sighting
+from tests.factories import integration_key_make
 from tests.sightings.footage.helpers import jpeg_upload
-from tests.sightings.reads.helpers import a_read, integration_key
+from tests.sightings.reads.helpers import a_read
 from wassweb.csv_export import FORMULA_TRIGGERS, csv_cell, csv_stream
 
 PURPOSE = "=cmd|' /C calc'!A0"
@@ -59,7 +60,7 @@ def disclosures_with_formulas(officer, operator, municipality, camera, media) ->
     )
     assert order.status_code == 201, order.content
     centre = APIClient()
-    centre.credentials(HTTP_AUTHORIZATION=f"Bearer {integration_key(municipality)}")
+    centre.credentials(HTTP_AUTHORIZATION=f"Bearer {integration_key_make(municipality=municipality)}")
     reads = centre.post(
         "/api/v1/reads/", json.dumps({"reads": [a_read(camera.code, "12가3456")]}), content_type="application/json"
     )

@@ -14,7 +14,7 @@ from audit.services import access_log_record
 from sightings.models import Sighting
 from sightings.reads.lookback import lookback_maintain, lookback_partitions
 from tests.audit.test_ledger import locations_record
-from tests.sightings.footage.helpers import make_sighting
+from tests.factories import sighting_make
 from wassweb.db_roles import connected_as_owner
 
 pytestmark = pytest.mark.services
@@ -57,7 +57,7 @@ def as_role(role: str, statement: str) -> None:
 
 def test_the_app_role_adds_to_the_ledger_and_does_ordinary_work(app_role, order, camera, officer):
     with acting_as(app_role):
-        sighting = make_sighting(order, camera, photos=False)
+        sighting = sighting_make(order, camera)
         locations_record(sightings=[sighting])
         access_log_record(actor=officer, action="view", obj=order)
         Sighting.objects.filter(pk=sighting.pk).update(verification=Sighting.Verification.CONFIRMED)
@@ -84,7 +84,7 @@ def test_the_app_role_adds_to_the_ledger_and_does_ordinary_work(app_role, order,
     ],
 )
 def test_the_app_role_cannot_empty_alter_or_rewrite(app_role, statement, order, camera, officer):
-    locations_record(sightings=[make_sighting(order, camera, photos=False)])
+    locations_record(sightings=[sighting_make(order, camera)])
     access_log_record(actor=officer, action="view", obj=order)
     # Refused by privileges, before any trigger runs: "permission denied" or "must be owner".
     with pytest.raises(DatabaseError, match="permission denied|must be owner"):

@@ -17,7 +17,7 @@ from audit.models import AccessLogEntry, ChainHeadStatement, DisclosureEntry
 from audit.services import access_log_record
 from audit.tasks import chain_heads_publish as chain_heads_publish_task
 from tests.audit.test_ledger import locations_record
-from tests.sightings.footage.helpers import make_sighting
+from tests.factories import sighting_make
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def heads_file(settings, tmp_path):
 @pytest.fixture
 def chains(order, camera, officer):
     """Three ledger entries and two access-log entries."""
-    locations_record(sightings=[make_sighting(order, camera, photos=False) for _ in range(3)])
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(3)])
     for _ in range(2):
         access_log_record(actor=officer, action="view", obj=order)
 
@@ -140,7 +140,7 @@ def test_verify_ledger_names_a_chain_rewritten_from_scratch(chains, order, camer
     with db_triggers.suspended(connection), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_disclosureentry")
     # A new, internally valid chain, as long as the old one and longer.
-    locations_record(sightings=[make_sighting(order, camera, photos=False) for _ in range(4)])
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(4)])
     code, out, err = verify()
     assert code == 1
     assert "disclosure ledger: 4 entries, chain intact" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,21 +17,8 @@ from audit.management.commands.verify_ledger import synthetic_entries_append
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import access_log_record, ledger_record_footage, ledger_record_locations
 from sightings.hits.references import disclosure_references
-from sightings.models import FootageRequest, Sighting
-
-
-def make_sighting(order, camera, **fields) -> Sighting:
-    values = {
-        "order": order,
-        "camera": camera,
-        "read_id": uuid.uuid4(),
-        "plate": order.plate or "12가3456",
-        "match_kind": Sighting.MatchKind.EXACT,
-        "score": 1.0,
-        "seen_at": timezone.now() - dt.timedelta(seconds=5),
-    }
-    values.update(fields)
-    return Sighting.objects.create(**values)
+from sightings.models import Sighting
+from tests.factories import footage_request_make, sighting_make
 
 
 def locations_record(*, sightings, file_hashes=None) -> list[DisclosureEntry]:
@@ -40,24 +26,6 @@ def locations_record(*, sightings, file_hashes=None) -> list[DisclosureEntry]:
     sightings = list(sightings)
     orders, cameras = disclosure_references(sightings)
     return ledger_record_locations(sightings=sightings, orders=orders, cameras=cameras, file_hashes=file_hashes)
-
-
-def make_footage_request(order, camera, officer, **fields) -> FootageRequest:
-    now = timezone.now()
-    values = {
-        "order": order,
-        "camera": camera,
-        "municipality": camera.municipality,
-        "window_start": now - dt.timedelta(hours=1),
-        "window_end": now - dt.timedelta(minutes=30),
-        "purpose": "Escape route of the robbery suspect",
-        "legal_basis": "18-2-7",
-        "case_number": order.case_number,
-        "requested_by": officer,
-        "agency": officer.agency,
-    }
-    values.update(fields)
-    return FootageRequest.objects.create(**values)
 
 
 def verify(*args) -> tuple[int, str, str]:
@@ -71,7 +39,7 @@ def verify(*args) -> tuple[int, str, str]:
 
 
 def test_a_location_entry_has_every_decree_field(order, camera, officer):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     [entry] = locations_record(sightings=[sighting], file_hashes={sighting.id: [("plate.jpg", "ab" * 32)]})
     entry = DisclosureEntry.objects.get(pk=entry.pk)
     assert entry.kind == "location"
@@ -95,7 +63,9 @@ def test_a_location_entry_has_every_decree_field(order, camera, officer):
 
 
 def test_a_footage_entry_records_the_request_the_approver_and_each_file(order, camera, officer, operator):
-    request = make_footage_request(order, camera, officer, access_until=timezone.now() + dt.timedelta(hours=72))
+    request = footage_request_make(
+        order=order, camera=camera, requested_by=officer, access_until=timezone.now() + dt.timedelta(hours=72)
+    )
     files = [("clip.mp4", "cd" * 32), ("still.jpg", "ef" * 32)]
     entry = ledger_record_footage(request=request, approver=operator, files=files)
     entry = DisclosureEntry.objects.get(pk=entry.pk)
@@ -111,8 +81,10 @@ def test_a_footage_entry_records_the_request_the_approver_and_each_file(order, c
 
 
 def test_entries_are_numbered_and_chained_in_order(order, camera, officer, operator):
-    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
-    ledger_record_footage(request=make_footage_request(order, camera, officer), approver=operator, files=[])
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(3)])
+    ledger_record_footage(
+        request=footage_request_make(order=order, camera=camera, requested_by=officer), approver=operator, files=[]
+    )
     entries = list(DisclosureEntry.objects.order_by("sequence"))
     assert [e.sequence for e in entries] == [1, 2, 3, 4]
     assert all(after.prev_hash == before.entry_hash for before, after in zip(entries, entries[1:], strict=False))
@@ -125,7 +97,7 @@ def test_recording_nothing_writes_nothing(db, django_assert_num_queries):
 
 
 def test_recording_a_batch_costs_a_fixed_number_of_queries(order, camera, django_assert_num_queries):
-    sightings = [make_sighting(order, camera) for _ in range(20)]
+    sightings = [sighting_make(order, camera) for _ in range(20)]
     with django_assert_num_queries(2):  # the orders with their agencies, the cameras with their places
         orders, cameras = disclosure_references(sightings)
     # The ledger reads nothing of sightings' own: the chain head, one INSERT, the savepoint pair; PostgreSQL
@@ -136,7 +108,7 @@ def test_recording_a_batch_costs_a_fixed_number_of_queries(order, camera, django
 
 
 def test_an_entry_rolls_back_with_the_callers_transaction(order, camera):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     with pytest.raises(RuntimeError), transaction.atomic():
         locations_record(sightings=[sighting])
         raise RuntimeError("the caller failed")
@@ -167,7 +139,7 @@ def test_the_access_log_records_actor_object_outcome_and_address(rf, order, offi
     ],
 )
 def test_the_database_refuses_to_change_or_remove_entries(table, statement, order, camera, officer):
-    locations_record(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[sighting_make(order, camera)])
     access_log_record(actor=officer, action="view", obj=order, outcome="denied")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
@@ -176,7 +148,7 @@ def test_the_database_refuses_to_change_or_remove_entries(table, statement, orde
 
 
 def test_the_orm_cannot_change_an_entry_either(order, camera):
-    [entry] = locations_record(sightings=[make_sighting(order, camera)])
+    [entry] = locations_record(sightings=[sighting_make(order, camera)])
     entry.purpose = "edited"
     with pytest.raises(DatabaseError), transaction.atomic():
         entry.save()
@@ -185,7 +157,7 @@ def test_the_orm_cannot_change_an_entry_either(order, camera):
 
 
 def test_verify_ledger_passes_an_intact_ledger_and_counts_it(order, camera, officer):
-    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(3)])
     access_log_record(actor=officer, action="view", obj=order)
     code, out, err = verify()
     assert code == 0, err
@@ -194,7 +166,7 @@ def test_verify_ledger_passes_an_intact_ledger_and_counts_it(order, camera, offi
 
 
 def test_verify_ledger_names_an_entry_altered_behind_the_triggers_back(order, camera):
-    locations_record(sightings=[make_sighting(order, camera) for _ in range(4)])
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(4)])
     with db_triggers.suspended(connection), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_disclosureentry SET recipient = 'someone else' WHERE sequence = 3")
     assert db_triggers.installed_on(connection)
@@ -220,7 +192,7 @@ def test_verify_ledger_benchmark_reports_a_rate():
 
 
 def test_verify_ledger_stored_benchmark_measures_the_database_path_and_keeps_nothing(order, camera, officer):
-    locations_record(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[sighting_make(order, camera)])
     before = list(DisclosureEntry.objects.values_list("sequence", "entry_hash"))
     code, out, _ = verify("--benchmark-stored", "300")
     assert code == 0
@@ -249,7 +221,7 @@ def test_a_chain_broken_early_leaves_the_transaction_around_it_usable(municipali
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_still_make_one_unbroken_chain(order, camera, officer):
-    sightings = [make_sighting(order, camera) for _ in range(40)]
+    sightings = [sighting_make(order, camera) for _ in range(40)]
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
@@ -279,9 +251,11 @@ def test_concurrent_appends_still_make_one_unbroken_chain(order, camera, officer
 def test_the_fast_postgresql_reader_sees_exactly_what_the_orm_sees(rf, order, camera, officer, operator):
     from audit.ledger import _orm_links, _pg_links
 
-    request = make_footage_request(order, camera, officer, access_until=timezone.now() + dt.timedelta(hours=1))
+    request = footage_request_make(
+        order=order, camera=camera, requested_by=officer, access_until=timezone.now() + dt.timedelta(hours=1)
+    )
     ledger_record_footage(request=request, approver=operator, files=[("장면 1.mp4", "ab" * 32)])
-    locations_record(sightings=[make_sighting(order, camera)])
+    locations_record(sightings=[sighting_make(order, camera)])
     access_log_record(actor=officer, action="view", obj=order, request=rf.get("/", REMOTE_ADDR="2001:db8::1"))
     access_log_record(actor=None, action="view", obj="ledger", outcome="denied")
     for model in (DisclosureEntry, AccessLogEntry):

@@ -12,7 +12,8 @@ from audit import db_triggers
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.services import access_log_record, ledger_record_footage
 from audit.views import CSV_COLUMNS
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import footage_request_make, sighting_make
 
 PAGES = [
     "/audit/",
@@ -26,9 +27,9 @@ PAGES = [
 
 @pytest.fixture
 def ledger(order, camera, other_camera, officer, operator):
-    locations_record(sightings=[make_sighting(order, camera) for _ in range(3)])
-    locations_record(sightings=[make_sighting(order, other_camera)])
-    request = make_footage_request(order, camera, officer, case_number="2026-FOOTAGE-7")
+    locations_record(sightings=[sighting_make(order, camera) for _ in range(3)])
+    locations_record(sightings=[sighting_make(order, other_camera)])
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, case_number="2026-FOOTAGE-7")
     ledger_record_footage(request=request, approver=operator, files=[("clip.mp4", "ab" * 32)])
     access_log_record(actor=officer, action="view", obj=order)
     return DisclosureEntry.objects.order_by("sequence")

@@ -13,7 +13,8 @@ from accounts.throttles import ApiKeyRateThrottle
 from audit import tallies
 from audit.ledger import verify_stored
 from audit.models import AccessLogEntry, AccessTally
-from tests.sightings.reads.helpers import a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import a_read
 
 URL = "/api/v1/reads/"
 # One interval that holds the whole test, whenever it runs: its boundaries are 2001 and 2033.
@@ -67,7 +68,7 @@ def one_a_minute(monkeypatch):
 
 
 def test_throttled_requests_write_one_entry_and_one_tally(one_a_minute, municipality, camera):
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     assert post(key).status_code == 202
     for _ in range(26):
         assert post(key).status_code == 429
@@ -79,7 +80,7 @@ def test_throttled_requests_write_one_entry_and_one_tally(one_a_minute, municipa
 
 
 def test_key_use_is_one_tally_per_key_and_no_entry_per_post(municipality, other_municipality, camera, other_camera):
-    busy, quiet = integration_key(municipality), integration_key(other_municipality)
+    busy, quiet = integration_key_make(municipality=municipality), integration_key_make(municipality=other_municipality)
     for _ in range(12):
         assert post(busy, REMOTE_ADDR="10.30.0.1").status_code == 202
     assert post(busy, REMOTE_ADDR="10.30.0.2").status_code == 202
@@ -94,7 +95,7 @@ def test_key_use_is_one_tally_per_key_and_no_entry_per_post(municipality, other_
 
 
 def test_the_tally_chain_verifies(db, municipality, camera):
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     for _ in range(3):
         post(key)
         post("wass_00000000_nothing")
@@ -106,21 +107,21 @@ def test_the_tally_chain_verifies(db, municipality, camera):
 
 
 def test_a_second_flush_seals_nothing_twice(db, municipality, camera):
-    post(integration_key(municipality))
+    post(integration_key_make(municipality=municipality))
     assert interval_closed() == 1
     assert interval_closed() == 0
     assert AccessTally.objects.get().count == 1
 
 
 def test_an_open_interval_is_not_sealed(db, municipality, camera):
-    post(integration_key(municipality))
+    post(integration_key_make(municipality=municipality))
     assert tallies.tallies_flush() == 0
     assert not AccessTally.objects.exists()
 
 
 def test_addresses_are_bounded(settings, municipality, camera):
     settings.ACCESS_TALLY_MAX_ADDRESSES = 3
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     for host in range(6):
         post(key, REMOTE_ADDR=f"10.30.0.{host + 1}")
     interval_closed()
@@ -133,7 +134,7 @@ def test_the_beat_task_seals_closed_intervals(settings, municipality, camera):
 
     settings.ACCESS_TALLY_INTERVAL_SECONDS = 1
     settings.ACCESS_TALLY_GRACE_SECONDS = 0
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     tallies.tally_count(
         source=tallies.Source(kind="key-use", action="key", outcome="allowed", actor_label="key:x"),
         address="10.30.0.1",

@@ -7,32 +7,43 @@ import datetime as dt
 from django.utils import timezone
 
 from audit.services import ledger_record_footage
-from sightings.models import FootageRequest, Sighting, WantedOrder
-from tests.audit.test_ledger import locations_record, make_footage_request, make_sighting
+from sightings.models import FootageRequest, Sighting
+from tests.audit.test_ledger import locations_record
+from tests.factories import footage_request_make, order_make, sighting_make
 
 
 def _activity(order, camera, other_camera, officer, operator):
     officer.first_name, officer.last_name = "길동", "홍"
     officer.save(update_fields=["first_name", "last_name"])
-    hits = [make_sighting(order, camera) for _ in range(3)] + [make_sighting(order, other_camera)]
+    hits = [sighting_make(order, camera) for _ in range(3)] + [sighting_make(order, other_camera)]
     Sighting.objects.filter(pk=hits[0].pk).update(verification=Sighting.Verification.CONFIRMED)
     Sighting.objects.filter(pk=hits[1].pk).update(verification=Sighting.Verification.MISREAD)
     locations_record(sightings=hits)
-    approved = make_footage_request(
-        order, camera, officer, purpose="Route of suspect 김철수", status=FootageRequest.Status.APPROVED
+    approved = footage_request_make(
+        order=order,
+        camera=camera,
+        requested_by=officer,
+        purpose="Route of suspect 김철수",
+        status=FootageRequest.Status.APPROVED,
     )
     ledger_record_footage(request=approved, approver=operator, files=[("clip.mp4", "ab" * 32)])
-    make_footage_request(order, camera, officer, status=FootageRequest.Status.DENIED, deny_reason="Window too wide")
-    child = WantedOrder.objects.create(
+    footage_request_make(
+        order=order,
+        camera=camera,
+        requested_by=officer,
+        status=FootageRequest.Status.DENIED,
+        deny_reason="Window too wide",
+    )
+    child = order_make(
+        issued_by=officer,
         plate="34나5678",
         crime="missing-child",
         legal_basis="18-2-3",
+        case_number="",
         urgency_confirmed_by="경위 박",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=timezone.now() + dt.timedelta(days=1),
+        expires_in=dt.timedelta(days=1),
     )
-    locations_record(sightings=[make_sighting(child, camera)])
+    locations_record(sightings=[sighting_make(child, camera)])
 
 
 def test_it_shows_real_figures_without_login(client, order, camera, other_camera, officer, operator):

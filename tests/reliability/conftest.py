@@ -9,6 +9,7 @@ import pytest
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
+from tests.factories import integration_key_make
 from tests.reliability.harness import AlertListener, Stack
 
 
@@ -21,7 +22,7 @@ class World:
 @pytest.fixture
 def world(transactional_db, municipality, camera, order, officer) -> World:
     return World(
-        integration_key=api_key_create(name="centre platform", municipality=municipality)[1],
+        integration_key=integration_key_make(municipality=municipality),
         alerts_key=api_key_create(user=officer, name="112 room system", scope=ApiKey.Scope.ALERTS)[1],
     )
 

@@ -25,9 +25,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.services import api_key_create
 from sightings.models import FootageFile
-from tests.sightings.footage.helpers import make_request, make_sighting
+from tests.factories import footage_request_make, integration_key_make
+from tests.sightings.footage.helpers import make_sighting
 
 CSRF_SECRET = "reliabilityfuzzcsrfsecret0123456"  # 32 characters, the unmasked form Django accepts
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -50,7 +50,7 @@ def _session_cookie(user) -> str:
 @pytest.fixture
 def credentials(db, officer, operator, auditor, municipality, camera, order) -> Credentials:
     sighting = make_sighting(order, camera)
-    request = make_request(order=order, camera=camera, requested_by=officer, sighting=sighting)
+    request = footage_request_make(order=order, camera=camera, requested_by=officer, sighting=sighting)
     footage = FootageFile.objects.filter(request=request).first()
     ids = {
         "order_id": str(order.id),
@@ -65,7 +65,7 @@ def credentials(db, officer, operator, auditor, municipality, camera, order) -> 
             "operator": _session_cookie(operator),
             "auditor": _session_cookie(auditor),
         },
-        integration_key=api_key_create(name="centre platform", municipality=municipality)[1],
+        integration_key=integration_key_make(municipality=municipality),
         ids=ids,
     )
 

@@ -11,11 +11,11 @@ from django.utils import timezone
 from audit.models import AccessLogEntry, DisclosureEntry
 from sightings.models import FootageRequest, OrderEvent, Sighting, WantedOrder
 from tests.admin_helpers import form_data, inline_management
-from tests.audit.test_ledger import make_sighting
+from tests.factories import sighting_make
 
 
 def test_a_superuser_cannot_change_a_sightings_plate(client, admin_user, order, camera):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     client.force_login(admin_user)
     url = reverse("admin:sightings_sighting_change", args=[sighting.pk])
     response = client.post(url, form_data(sighting, plate="99가9999"))
@@ -33,14 +33,14 @@ def test_a_superuser_cannot_change_a_sightings_plate(client, admin_user, order, 
 
 
 def test_a_superuser_sees_a_sighting_read_only(client, admin_user, order, camera):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     client.force_login(admin_user)
     page = client.get(reverse("admin:sightings_sighting_change", args=[sighting.pk])).content.decode()
     assert "12가3456" in page and 'name="plate"' not in page and 'name="_save"' not in page
 
 
 def test_sightings_cannot_be_deleted_one_by_one_or_in_bulk(client, admin_user, order, camera):
-    sighting = make_sighting(order, camera)
+    sighting = sighting_make(order, camera)
     client.force_login(admin_user)
     delete_url = reverse("admin:sightings_sighting_delete", args=[sighting.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 403

@@ -9,68 +9,49 @@ from django.utils import timezone
 
 from accounts.models import User
 from sightings.models import Sighting, WantedOrder
-
-
-def _sighting(order, camera, read_id):
-    return Sighting.objects.create(
-        order=order,
-        camera=camera,
-        read_id=read_id,
-        plate=order.plate,
-        match_kind=Sighting.MatchKind.EXACT,
-        score=1.0,
-        seen_at=timezone.now(),
-    )
+from tests.factories import order_make, sighting_make
 
 
 def test_it_refuses_a_second_sighting_of_one_read_for_one_order(order, camera):
     read_id = uuid.uuid4()
-    _sighting(order, camera, read_id)
+    sighting_make(order, camera, read_id=read_id, seen_ago=dt.timedelta(0))
     with pytest.raises(IntegrityError), transaction.atomic():
-        _sighting(order, camera, read_id)
+        sighting_make(order, camera, read_id=read_id, seen_ago=dt.timedelta(0))
     assert Sighting.objects.count() == 1
 
 
 def test_one_read_may_match_two_orders(order, camera, officer):
-    second = WantedOrder.objects.create(
+    second = order_make(
+        issued_by=officer,
+        plate="",
         pattern="12가34**",
         crime="murder",
-        legal_basis="18-2-7",
         case_number="2026-TEST-0002",
-        issued_by=officer,
-        agency=officer.agency,
         expires_at=order.expires_at,
     )
     read_id = uuid.uuid4()
-    _sighting(order, camera, read_id)
-    _sighting(second, camera, read_id)
+    sighting_make(order, camera, read_id=read_id, seen_ago=dt.timedelta(0))
+    sighting_make(second, camera, read_id=read_id, seen_ago=dt.timedelta(0))
     assert Sighting.objects.filter(read_id=read_id).count() == 2
 
 
 def test_one_read_id_from_two_cameras_gives_two_sightings_of_one_order(order, camera, other_camera):
     # Read ids are chosen by each centre: another municipality's read may carry the same id.
     read_id = uuid.uuid4()
-    _sighting(order, camera, read_id)
-    _sighting(order, other_camera, read_id)
+    sighting_make(order, camera, read_id=read_id, seen_ago=dt.timedelta(0))
+    sighting_make(order, other_camera, read_id=read_id, seen_ago=dt.timedelta(0))
     assert Sighting.objects.filter(read_id=read_id, order=order).count() == 2
 
 
 def test_active_orders_are_those_with_status_active_and_not_past_their_expiry(order, officer):
     now = timezone.now()
-    past_expiry = WantedOrder.objects.create(
-        plate="34나5678",
-        crime="robbery",
-        legal_basis="18-2-7",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=now - dt.timedelta(minutes=1),
+    past_expiry = order_make(
+        issued_by=officer, plate="34나5678", case_number="", expires_at=now - dt.timedelta(minutes=1)
     )
-    cancelled = WantedOrder.objects.create(
-        plate="56다7890",
-        crime="robbery",
-        legal_basis="18-2-7",
+    cancelled = order_make(
         issued_by=officer,
-        agency=officer.agency,
+        plate="56다7890",
+        case_number="",
         status=WantedOrder.Status.CANCELLED,
         expires_at=order.expires_at,
     )
@@ -83,15 +64,7 @@ def test_active_orders_are_those_with_status_active_and_not_past_their_expiry(or
 @pytest.mark.parametrize(("plate", "pattern"), [("", ""), ("12가3456", "12가34**")])
 def test_an_order_needs_exactly_one_of_plate_and_pattern(officer, plate, pattern):
     with pytest.raises(IntegrityError), transaction.atomic():
-        WantedOrder.objects.create(
-            plate=plate,
-            pattern=pattern,
-            crime="robbery",
-            legal_basis="18-2-7",
-            issued_by=officer,
-            agency=officer.agency,
-            expires_at=timezone.now(),
-        )
+        order_make(issued_by=officer, plate=plate, pattern=pattern, case_number="", expires_in=dt.timedelta(0))
     assert not WantedOrder.objects.exists()
 
 

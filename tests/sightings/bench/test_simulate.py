@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sightings.bench.simulation import SimCamera, Traffic, batches_by_key, misread, pattern_fill
-from sightings.models import Camera, Sighting
+from sightings.models import Sighting
 from sightings.reads.matching import are_lookalikes
-from tests.sightings.reads.helpers import integration_key
+from tests.factories import camera_make, integration_key_make
 
 CAMERAS = [
     SimCamera("A-1", "11380", 37.60, 126.90),
@@ -72,9 +72,9 @@ def test_the_command_refuses_a_key_that_is_not_an_integration_key(officer):
 
 
 def test_the_command_posts_reads_that_become_sightings(live_daphne, municipality, camera, order, tmp_path):
-    Camera.objects.create(municipality=municipality, code="11380-C002", name="연서로", lat=37.63, lon=126.92)
+    camera_make(municipality=municipality, code="11380-C002", name="연서로", lat=37.63, lon=126.92)
     keys_file = tmp_path / "keys.txt"
-    keys_file.write_text(f"# demo keys\n{integration_key(municipality)}\n")
+    keys_file.write_text(f"# demo keys\n{integration_key_make(municipality=municipality)}\n")
     out = io.StringIO()
     call_command(
         "simulate",

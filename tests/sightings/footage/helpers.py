@@ -1,17 +1,15 @@
-"""Shared setup for the footage request tests: a sighting with photos and small valid files."""
+"""Shared setup for the footage request tests: a sighting with photos and small valid uploads."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from sightings.models import FootageRequest, Sighting
+from sightings.models import Sighting
+from tests.factories import PHOTO, sighting_make
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+JPEG = PHOTO  # the bytes a sighting's photos start with
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 128
 
 
@@ -24,38 +22,5 @@ def mp4_upload(name: str = "clip.mp4", content: bytes = MP4) -> SimpleUploadedFi
 
 
 def make_sighting(order, camera, *, photos: bool = True) -> Sighting:
-    sighting = Sighting(
-        order=order,
-        camera=camera,
-        read_id=uuid.uuid4(),
-        plate=order.plate or "12가3456",
-        match_kind=Sighting.MatchKind.EXACT,
-        score=1.0,
-        seen_at=timezone.now() - dt.timedelta(minutes=30),
-    )
-    if photos:
-        sighting.plate_image.save("plate.jpg", ContentFile(JPEG + b"plate"), save=False)
-        sighting.vehicle_image.save("vehicle.jpg", ContentFile(JPEG + b"vehicle"), save=False)
-    sighting.save()
-    return sighting
-
-
-def make_request(*, order, camera, requested_by, sighting=None, urgent=False, **fields) -> FootageRequest:
-    """A pending request stored directly, for tests of what happens after it was made."""
-    now = timezone.now()
-    values = {
-        "order": order,
-        "sighting": sighting,
-        "camera": camera,
-        "municipality": camera.municipality,
-        "window_start": now - dt.timedelta(hours=1),
-        "window_end": now - dt.timedelta(minutes=30),
-        "purpose": "Escape route of the robbery suspect",
-        "legal_basis": "18-2-7",
-        "case_number": order.case_number,
-        "urgent": urgent,
-        "requested_by": requested_by,
-        "agency_id": requested_by.agency_id,
-    }
-    values.update(fields)
-    return FootageRequest.objects.create(**values)
+    """A sighting half an hour old, with photos: a footage window around it ends before now."""
+    return sighting_make(order, camera, seen_ago=dt.timedelta(minutes=30), photos=photos)

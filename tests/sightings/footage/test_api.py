@@ -15,7 +15,8 @@ from sightings import permissions
 from sightings.live import alerts
 from sightings.models import FootageFile, FootageRequest, WantedOrder
 from sightings.tasks import footage_escalate_urgent, footage_expire_access, footage_purge_files
-from tests.sightings.footage.helpers import JPEG, MP4, jpeg_upload, make_request, make_sighting, mp4_upload
+from tests.factories import footage_request_make
+from tests.sightings.footage.helpers import JPEG, MP4, jpeg_upload, make_sighting, mp4_upload
 
 LIST_URL = "/api/v1/footage-requests/"
 
@@ -41,7 +42,7 @@ def sighting(order, camera):
 
 @pytest.fixture
 def pending(order, camera, officer, sighting) -> FootageRequest:
-    return make_request(order=order, camera=camera, requested_by=officer, sighting=sighting)
+    return footage_request_make(order=order, camera=camera, requested_by=officer, sighting=sighting)
 
 
 def listen(group: str) -> str:
@@ -203,8 +204,8 @@ class TestList:
     def test_it_shows_operators_their_municipalitys_requests(
         self, client, operator, other_operator, pending, order, other_camera, officer, django_assert_num_queries
     ):
-        make_request(order=order, camera=other_camera, requested_by=officer)
-        make_request(order=order, camera=pending.camera, requested_by=officer)
+        footage_request_make(order=order, camera=other_camera, requested_by=officer)
+        footage_request_make(order=order, camera=pending.camera, requested_by=officer)
         client.force_login(operator)
         with django_assert_num_queries(6):
             response = client.get(LIST_URL + "?status=pending")
@@ -366,7 +367,7 @@ class TestApprove:
         assert_nothing_decided(pending, media)
 
     def test_it_refuses_sighting_photos_when_there_are_none(self, client, operator, order, camera, officer, media):
-        footage_request = make_request(order=order, camera=camera, requested_by=officer)
+        footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
         client.force_login(operator)
         response = client.post(url(footage_request, "approve"), {"attach_sighting_photos": "true"})
         assert response.status_code == 400 and "attach_sighting_photos" in response.json()["errors"]
@@ -513,10 +514,10 @@ def test_urgent_requests_escalate_after_the_set_time(
 ):
     settings.FOOTAGE_URGENT_ESCALATE_MINUTES = 15
     old = timezone.now() - dt.timedelta(minutes=16)
-    overdue = make_request(order=order, camera=camera, requested_by=officer, urgent=True, created_at=old)
-    fresh = make_request(order=order, camera=camera, requested_by=officer, urgent=True)
-    routine = make_request(order=order, camera=camera, requested_by=officer, urgent=False, created_at=old)
-    decided = make_request(
+    overdue = footage_request_make(order=order, camera=camera, requested_by=officer, urgent=True, created_at=old)
+    fresh = footage_request_make(order=order, camera=camera, requested_by=officer, urgent=True)
+    routine = footage_request_make(order=order, camera=camera, requested_by=officer, urgent=False, created_at=old)
+    decided = footage_request_make(
         order=order, camera=camera, requested_by=officer, urgent=True, created_at=old, status="denied", deny_reason="x"
     )
     channel = listen(alerts.municipality_group("11380"))
@@ -536,7 +537,7 @@ def test_urgent_requests_escalate_after_the_set_time(
 def test_the_service_refuses_an_approver_who_is_the_requester(order, camera, operator, agency):
     from sightings.footage.services import FootageForbidden, footage_request_approve
 
-    footage_request = make_request(order=order, camera=camera, requested_by=operator, agency_id=agency.pk)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=operator, agency_id=agency.pk)
     with pytest.raises(FootageForbidden, match="requested"):
         footage_request_approve(footage_request=footage_request, approved_by=operator, uploads=[jpeg_upload()])
     footage_request.refresh_from_db()
@@ -547,7 +548,7 @@ def test_the_service_refuses_an_approver_who_is_the_requester(order, camera, ope
 def test_the_service_refuses_an_approver_of_the_requesting_agency(order, camera, officer, operator, agency):
     from sightings.footage.services import FootageForbidden, footage_request_approve
 
-    footage_request = make_request(order=order, camera=camera, requested_by=officer)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
     operator.agency = agency  # not a state the database allows for operators, but the rule must not rely on it
     with pytest.raises(FootageForbidden, match="agency"):
         footage_request_approve(footage_request=footage_request, approved_by=operator, uploads=[jpeg_upload()])

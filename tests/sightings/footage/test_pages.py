@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from audit.models import DisclosureEntry
 from sightings.models import FootageRequest
-from tests.sightings.footage.helpers import jpeg_upload, make_request, make_sighting
+from tests.factories import footage_request_make
+from tests.sightings.footage.helpers import jpeg_upload, make_sighting
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,7 @@ def sighting(order, camera):
 
 @pytest.fixture
 def pending(order, camera, officer, sighting) -> FootageRequest:
-    return make_request(order=order, camera=camera, requested_by=officer, sighting=sighting, urgent=True)
+    return footage_request_make(order=order, camera=camera, requested_by=officer, sighting=sighting, urgent=True)
 
 
 def detail(footage_request: FootageRequest, action: str = "") -> str:
@@ -111,7 +112,7 @@ class TestLists:
         self, client, operator, other_operator, order, camera, officer, pending, django_assert_num_queries
     ):
         for _ in range(3):
-            make_request(order=order, camera=camera, requested_by=officer)
+            footage_request_make(order=order, camera=camera, requested_by=officer)
         client.force_login(operator)
         # As above, with the header's municipality and province names instead of the agency's.
         with django_assert_num_queries(8):

@@ -13,7 +13,8 @@ from audit.models import DisclosureEntry
 from sightings.footage.services import FootageConflict, footage_request_approve, footage_request_deny
 from sightings.models import FootageRequest
 from tests.conftest import PASSWORD
-from tests.sightings.footage.helpers import jpeg_upload, make_request
+from tests.factories import footage_request_make
+from tests.sightings.footage.helpers import jpeg_upload
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def test_two_operators_deciding_at_once_give_one_decision_and_one_ledger_entry(o
     colleague = User.objects.create_user(
         "operator-2", password=PASSWORD, role=User.Role.OPERATOR, municipality=camera.municipality
     )
-    footage_request = make_request(order=order, camera=camera, requested_by=officer)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -68,7 +69,7 @@ def test_two_operators_deciding_at_once_give_one_decision_and_one_ledger_entry(o
 
 
 def test_the_admin_shows_requests_read_only(admin_client, order, camera, officer):
-    footage_request = make_request(order=order, camera=camera, requested_by=officer)
+    footage_request = footage_request_make(order=order, camera=camera, requested_by=officer)
     assert admin_client.get("/admin/sightings/footagerequest/").status_code == 200
     page = admin_client.get(f"/admin/sightings/footagerequest/{footage_request.pk}/change/")
     assert page.status_code == 200

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.utils import timezone
 
 from audit.models import DisclosureEntry
-from sightings.models import FootageRequest, Sighting
+from sightings.models import FootageRequest
+from tests.factories import sighting_make
 
 API = "/api/v1/footage-requests/"
 
@@ -17,30 +17,14 @@ API = "/api/v1/footage-requests/"
 @pytest.fixture
 def extreme_sighting(order, camera):
     # Stored directly, as a read with such a time was once accepted: the request about it must still be answered.
-    return Sighting.objects.create(
-        order=order,
-        camera=camera,
-        read_id=uuid.uuid4(),
-        plate=order.plate,
-        match_kind=Sighting.MatchKind.EXACT,
-        score=1.0,
-        seen_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC),
-    )
+    return sighting_make(order, camera, seen_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
 
 
 @pytest.mark.parametrize(
     "seen_at", [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC)]
 )
 def test_a_request_about_a_sighting_with_an_extreme_time_is_a_clean_400(client, officer, order, camera, seen_at):
-    sighting = Sighting.objects.create(
-        order=order,
-        camera=camera,
-        read_id=uuid.uuid4(),
-        plate=order.plate,
-        match_kind=Sighting.MatchKind.EXACT,
-        score=1.0,
-        seen_at=seen_at,
-    )
+    sighting = sighting_make(order, camera, seen_at=seen_at)
     client.force_login(officer)
     response = client.post(API, {"sighting": str(sighting.pk), "purpose": "x"}, content_type="application/json")
     assert response.status_code == 400

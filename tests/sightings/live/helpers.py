@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -13,35 +12,34 @@ from django.utils import timezone
 
 from sightings.live.alerts import sightings_announce
 from sightings.models import Camera, Sighting, WantedOrder
+from tests.factories import order_make, sighting_make
 
 ORIGIN = b"http://127.0.0.1"
 
 
 def make_hit(order: WantedOrder, camera: Camera, *, plate: str | None = None, match_kind: str = "exact") -> Sighting:
-    now = timezone.now()
-    return Sighting.objects.create(
-        order=order,
-        camera=camera,
-        read_id=uuid.uuid4(),
+    """A sighting just received, as a live alert shows it."""
+    return sighting_make(
+        order,
+        camera,
+        seen_ago=dt.timedelta(seconds=2),
         plate=plate or order.plate,
         match_kind=match_kind,
         score=1.0 if match_kind == "exact" else 0.8,
         confidence=0.93,
-        seen_at=now - dt.timedelta(seconds=2),
-        received_at=now,
+        received_at=timezone.now(),
     )
 
 
 def make_order(officer: Any, *, plate: str = "34나5678", priority: str = "high") -> WantedOrder:
-    return WantedOrder.objects.create(
+    """A second order, alongside the `order` fixture's."""
+    return order_make(
+        issued_by=officer,
         plate=plate,
         crime="kidnapping",
-        legal_basis="18-2-7",
         case_number="2026-TEST-0002",
-        issued_by=officer,
-        agency=officer.agency,
         priority=priority,
-        expires_at=timezone.now() + dt.timedelta(days=1),
+        expires_in=dt.timedelta(days=1),
     )
 
 

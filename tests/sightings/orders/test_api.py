@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.purposes import CRIME_CATEGORIES
 from sightings.models import OrderEvent, WantedOrder
 from sightings.orders.services import ORDER_DEFAULT_DURATION
+from tests.factories import order_make, sighting_make
 
 URL = "/api/v1/orders/"
 
@@ -172,29 +173,18 @@ def test_it_requires_login(client):
 def test_it_lists_every_agencys_orders_with_a_fixed_number_of_queries(
     client, officer, other_officer, camera, django_assert_num_queries
 ):
-    from sightings.models import Sighting
 
     now = timezone.now()
     for n in range(6):
         issuer = officer if n % 2 else other_officer
-        order = WantedOrder.objects.create(
+        order = order_make(
+            issued_by=issuer,
             plate=f"1{n}가345{n}",
             crime="murder",
-            legal_basis="18-2-7",
             case_number=f"C-{n}",
-            issued_by=issuer,
-            agency=issuer.agency,
             expires_at=now + dt.timedelta(days=1),
         )
-        Sighting.objects.create(
-            order=order,
-            camera=camera,
-            read_id=f"00000000-0000-0000-0000-00000000000{n}",
-            plate=order.plate,
-            match_kind="exact",
-            score=1.0,
-            seen_at=now,
-        )
+        sighting_make(order, camera, read_id=f"00000000-0000-0000-0000-00000000000{n}", seen_at=now)
     client.force_login(officer)
     # session, user, orders with their counts, and the session saved on every request (savepoint, update)
     with django_assert_num_queries(6):

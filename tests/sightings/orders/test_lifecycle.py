@@ -14,6 +14,7 @@ from sightings.orders import services as order_services
 from sightings.orders.selectors import orders_matchable
 from sightings.reads.matching import Hotlist, OrderSpec
 from sightings.tasks import orders_expire
+from tests.factories import order_issue_make
 
 
 def hotlist_now(now: dt.datetime) -> Hotlist:
@@ -26,9 +27,7 @@ def version() -> int | None:
 
 
 def issue(officer, **extra) -> WantedOrder:
-    fields = {"plate": "12가3456", "crime": "murder", "legal_basis": "18-2-7", "case_number": "C-1"}
-    fields.update(extra)
-    return order_services.order_create(issued_by=officer, **fields)
+    return order_issue_make(issued_by=officer, **{"crime": "murder", "case_number": "C-1", **extra})
 
 
 @pytest.mark.django_db

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
-from django.utils import timezone
 
-from sightings.models import Camera, OrderEvent, Sighting, WantedOrder
+from sightings.models import OrderEvent, WantedOrder
+from tests.factories import camera_make, order_make, sighting_make
 from tests.live import log_in, screenshot
 
 PASSWORD = "correct-horse-battery"
 
 
 def add_sighting(order, camera, minutes_ago, **extra):
-    return Sighting.objects.create(
-        order=order,
-        camera=camera,
-        read_id=uuid.uuid4(),
-        plate=order.plate,
-        match_kind=extra.pop("match_kind", "exact"),
-        score=1.0,
-        seen_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-        **extra,
-    )
+    return sighting_make(order, camera, seen_ago=dt.timedelta(minutes=minutes_ago), **extra)
 
 
 def console_problem(message) -> str:
@@ -36,15 +26,15 @@ def console_problem(message) -> str:
 def trail_cameras(municipality, other_municipality):
     """A northbound road through 서초구 into 은평구, and cameras around its end."""
     road = [
-        Camera.objects.create(municipality=other_municipality, code=f"R{n}", name=f"강남대로 {n}", lat=lat, lon=lon)
+        camera_make(municipality=other_municipality, code=f"R{n}", name=f"강남대로 {n}", lat=lat, lon=lon)
         for n, (lat, lon) in enumerate([(37.48, 127.03), (37.50, 127.02), (37.53, 127.00)])
     ]
     road += [
-        Camera.objects.create(municipality=municipality, code=f"R{n}", name=f"통일로 {n}", lat=lat, lon=lon)
+        camera_make(municipality=municipality, code=f"R{n}", name=f"통일로 {n}", lat=lat, lon=lon)
         for n, (lat, lon) in enumerate([(37.60, 126.94), (37.62, 126.93)], start=3)
     ]
     around = [
-        Camera.objects.create(municipality=municipality, code=f"N{n}", name=f"연서로 {n}", lat=lat, lon=lon)
+        camera_make(municipality=municipality, code=f"N{n}", name=f"연서로 {n}", lat=lat, lon=lon)
         for n, (lat, lon) in enumerate([(37.64, 126.92), (37.63, 126.935), (37.61, 126.935), (37.625, 126.915)])
     ]
     return road, around
@@ -56,14 +46,8 @@ def test_the_order_list_shows_every_agencys_orders_with_a_fixed_number_of_querie
 ):
     for n in range(4):
         issuer = officer if n % 2 else other_officer
-        order = WantedOrder.objects.create(
-            plate=f"1{n}가345{n}",
-            crime="robbery",
-            legal_basis="18-2-7",
-            case_number=f"C{n}",
-            issued_by=issuer,
-            agency=issuer.agency,
-            expires_at=timezone.now() + dt.timedelta(days=1),
+        order = order_make(
+            issued_by=issuer, plate=f"1{n}가345{n}", case_number=f"C{n}", expires_in=dt.timedelta(days=1)
         )
         add_sighting(order, camera, 5)
     client.force_login(officer)
@@ -229,15 +213,13 @@ def test_the_order_page_draws_the_trail_on_the_offline_map(
 def test_an_officer_issues_an_order_in_the_browser_and_the_form_offers_only_the_allowed_bases(
     live_daphne, new_page, officer, other_officer
 ):
-    WantedOrder.objects.create(
+    order_make(
+        issued_by=other_officer,
         plate="34나5678",
         crime="murder",
-        legal_basis="18-2-7",
         case_number="2026-BUSAN-7",
-        issued_by=other_officer,
-        agency=other_officer.agency,
         priority="urgent",
-        expires_at=timezone.now() + dt.timedelta(days=2),
+        expires_in=dt.timedelta(days=2),
     )
     page = new_page("en-US")
     problems = []
@@ -246,6 +228,8 @@ def test_an_officer_issues_an_order_in_the_browser_and_the_form_offers_only_the_
     log_in(page, live_daphne, officer.username, PASSWORD)
     page.click("nav.mainnav >> text=Orders")
     page.click("[data-testid='order-new']")
+    # The form's script is deferred: on a busy machine the click's navigation can commit before it runs.
+    page.wait_for_load_state("load")
     page.select_option("#id_crime", "missing-child")
     assert page.input_value("#id_legal_basis") == "18-2-3"
     assert page.locator("#id_legal_basis option[value='18-2-7']").is_disabled()

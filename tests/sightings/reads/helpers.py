@@ -1,4 +1,4 @@
-"""Building blocks for the reads tests: valid reads, a tiny JPEG, integration keys."""
+"""Building blocks for the reads tests: valid reads and a tiny JPEG."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import datetime as dt
 import uuid
 
 from django.utils import timezone
-
-from accounts.services import api_key_create
 
 # The smallest thing that starts like a JPEG and ends like one; enough for a magic-number check.
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -25,7 +23,3 @@ def a_read(camera_code: str = "11380-C001", plate: str = "99가9999", **fields) 
     }
     read.update(fields)
     return read
-
-
-def integration_key(municipality) -> str:
-    return api_key_create(name="centre platform", municipality=municipality)[1]

@@ -14,14 +14,15 @@ from rest_framework.test import APIClient
 from accounts.models import ApiKey
 from accounts.services import api_key_create, api_key_revoke
 from sightings.models import Camera, Sighting
-from tests.sightings.reads.helpers import JPEG_B64, a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import JPEG_B64, a_read
 
 URL = "/api/v1/reads/"
 
 
 @pytest.fixture
 def key(municipality, camera) -> str:
-    return integration_key(municipality)
+    return integration_key_make(municipality=municipality)
 
 
 def post(body, key: str | None, **extra):

@@ -13,7 +13,8 @@ from sightings.models import Sighting
 from sightings.reads.ids import read_ids_claim, read_ids_release
 from sightings.reads.ingest import reads_match
 from sightings.reads.parse import read_check
-from tests.sightings.reads.helpers import a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import a_read
 
 
 def post(key: str, reads: list[dict]) -> dict:
@@ -26,7 +27,7 @@ def post(key: str, reads: list[dict]) -> dict:
 
 @pytest.fixture
 def keys(municipality, other_municipality, camera, other_camera) -> tuple[str, str]:
-    return integration_key(municipality), integration_key(other_municipality)
+    return integration_key_make(municipality=municipality), integration_key_make(municipality=other_municipality)
 
 
 def test_the_same_read_id_from_two_municipalities_is_accepted_and_stored_for_each(keys, camera, other_camera, order):

@@ -16,6 +16,7 @@ from sightings.models import OrderEvent, Sighting, WantedOrder
 from sightings.reads.ingest import hotlist_current, reads_match
 from sightings.reads.parse import Read, read_check, reads_encode
 from sightings.tasks import reads_match_task
+from tests.factories import order_make
 from tests.sightings.reads.helpers import JPEG, JPEG_B64, a_read
 
 
@@ -99,14 +100,12 @@ def test_the_place_that_forgets_unmatched_reads_gets_exactly_those(camera, order
 
 def test_a_new_order_matches_without_restarting_the_worker(camera, officer):
     run(camera, [checked(camera, plate="55마5555")])  # compiles a hotlist without the order
-    order = WantedOrder.objects.create(
+    order = order_make(
+        issued_by=officer,
         plate="55마5555",
         crime="murder",
-        legal_basis="18-2-7",
         case_number="2026-TEST-0002",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=timezone.now() + dt.timedelta(days=1),
+        expires_in=dt.timedelta(days=1),
     )
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CREATED, actor=officer)
     run(camera, [checked(camera, plate="55마5555")])
@@ -149,14 +148,13 @@ def test_a_possible_misread_is_stored_flagged_as_such(camera, order):
 
 
 def test_a_partial_plate_order_matches_by_pattern(camera, officer):
-    order = WantedOrder.objects.create(
+    order = order_make(
+        issued_by=officer,
+        plate="",
         pattern="45누71**",
         crime="hit-and-run",
-        legal_basis="18-2-7",
         case_number="2026-TEST-0003",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=timezone.now() + dt.timedelta(days=1),
+        expires_in=dt.timedelta(days=1),
     )
     OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CREATED, actor=officer)
     run(camera, [checked(camera, plate="45누7133")])

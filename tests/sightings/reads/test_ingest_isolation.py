@@ -20,6 +20,7 @@ from sightings.reads import ingest
 from sightings.reads.ingest import reads_match
 from sightings.reads.parse import Read, reads_encode
 from sightings.tasks import reads_match_task
+from tests.factories import order_make
 from wassweb.counters import READS_FAILED, counter_values
 
 SECOND_WANTED = "34나5678"
@@ -27,15 +28,7 @@ SECOND_WANTED = "34나5678"
 
 @pytest.fixture
 def second_order(order) -> WantedOrder:
-    return WantedOrder.objects.create(
-        plate=SECOND_WANTED,
-        crime="robbery",
-        legal_basis="18-2-7",
-        case_number="2026-TEST-0002",
-        issued_by=order.issued_by,
-        agency=order.agency,
-        expires_at=timezone.now() + dt.timedelta(days=3),
-    )
+    return order_make(issued_by=order.issued_by, plate=SECOND_WANTED, case_number="2026-TEST-0002")
 
 
 def a_checked_read(camera, plate: str, seen_at: str) -> Read:

@@ -10,7 +10,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from sightings.models import Sighting
-from tests.sightings.reads.helpers import JPEG_B64, a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import JPEG_B64, a_read
 from wassweb.celery import app as celery_app
 
 pytestmark = pytest.mark.services
@@ -31,7 +32,7 @@ def post_reads(url: str, key: str, reads: list[dict]) -> dict:
 def test_a_read_posted_over_http_becomes_a_sighting_made_by_a_celery_worker(
     tasks_through_the_broker, live_daphne, municipality, camera, order
 ):
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     hit = a_read(plate="12가3456", plate_image=JPEG_B64)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         body = post_reads(live_daphne.url, key, [a_read(), hit, a_read(plate="345나6789")])

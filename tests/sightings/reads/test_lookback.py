@@ -9,10 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import DisclosureEntry
-from sightings.models import LookbackRead, Sighting, WantedOrder
-from sightings.orders.services import order_create
+from sightings.models import LookbackRead, Sighting
 from sightings.reads import lookback
 from sightings.reads.lookback import UnmatchedRead, lookback_maintain, lookback_record, plate_key
+from tests.factories import order_issue_make, order_make
 
 PLATE = "12가3456"
 
@@ -23,9 +23,7 @@ def switch_on(municipality, hours=24):
 
 
 def issue(officer, plate=PLATE, **extra):
-    return order_create(
-        issued_by=officer, plate=plate, crime="robbery", legal_basis="18-2-7", case_number="2026-LB-1", **extra
-    )
+    return order_issue_make(issued_by=officer, plate=plate, case_number="2026-LB-1", **extra)
 
 
 def raw_rows():
@@ -84,15 +82,7 @@ def test_the_search_finds_the_plate_in_every_opted_in_municipality_within_its_ow
             now=now - dt.timedelta(hours=2),
         )
     # Five hours on: still within 은평구's 24 hours, past 서초구's 3.
-    order = WantedOrder.objects.create(
-        plate=PLATE,
-        crime="robbery",
-        legal_basis="18-2-7",
-        case_number="C",
-        issued_by=officer,
-        agency=officer.agency,
-        expires_at=now + dt.timedelta(days=1),
-    )
+    order = order_make(issued_by=officer, plate=PLATE, case_number="C", expires_at=now + dt.timedelta(days=1))
     found = lookback.lookback_search(order=order, now=now + dt.timedelta(hours=3))
     assert [s.camera_id for s in found] == [camera.id]
 

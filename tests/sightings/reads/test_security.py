@@ -11,7 +11,8 @@ from rest_framework.test import APIClient
 from accounts.throttles import ApiKeyRateThrottle
 from audit.models import AccessLogEntry, AccessTally
 from audit.tallies import tallies_flush
-from tests.sightings.reads.helpers import a_read, integration_key
+from tests.factories import integration_key_make
+from tests.sightings.reads.helpers import a_read
 
 URL = "/api/v1/reads/"
 
@@ -31,7 +32,7 @@ def two_a_minute(monkeypatch):
 
 
 def test_it_answers_429_with_retry_after_over_the_keys_rate(two_a_minute, municipality, camera):
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     assert post(key).status_code == 202
     assert post(key).status_code == 202
     response = post(key)
@@ -41,7 +42,7 @@ def test_it_answers_429_with_retry_after_over_the_keys_rate(two_a_minute, munici
 
 
 def test_the_rate_is_counted_per_key(two_a_minute, municipality, other_municipality, camera, other_camera):
-    busy, quiet = integration_key(municipality), integration_key(other_municipality)
+    busy, quiet = integration_key_make(municipality=municipality), integration_key_make(municipality=other_municipality)
     for _ in range(2):
         post(busy)
     assert post(busy).status_code == 429
@@ -50,7 +51,7 @@ def test_the_rate_is_counted_per_key(two_a_minute, municipality, other_municipal
 
 def test_an_integration_key_is_refused_outside_its_networks(settings, municipality, camera):
     settings.ALLOWED_NETWORKS = {**settings.ALLOWED_NETWORKS, "keys": ["10.30.0.0/16"]}
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     response = post(key, REMOTE_ADDR="10.20.0.5")
     assert response.status_code == 403
     assert "network" in response.json()["detail"]
@@ -59,7 +60,7 @@ def test_an_integration_key_is_refused_outside_its_networks(settings, municipali
 
 
 def test_each_use_of_an_integration_key_is_counted_for_the_audit_trail(municipality, camera):
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     post(key)
     post(key)
     assert not AccessLogEntry.objects.filter(action="key").exists()  # no chained row per POST
@@ -73,7 +74,7 @@ def test_a_revoked_key_gets_401_with_the_api_error_shape(municipality, camera):
 
     from accounts.models import ApiKey
 
-    key = integration_key(municipality)
+    key = integration_key_make(municipality=municipality)
     ApiKey.objects.update(revoked_at=timezone.now())
     response = post(key)
     assert response.status_code == 401
