@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -21,6 +19,7 @@ from django.test import Client
 from psycopg_pool import PoolTimeout
 
 from accounts.services import api_key_create
+from tests.settings_process import settings_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE_POOL_SIZE = 4
@@ -60,15 +59,7 @@ def pool_options_restore(saved: dict) -> None:
 
 def settings_with(code: str, **env: str) -> subprocess.CompletedProcess:
     """Loads the settings in a fresh interpreter with these environment variables, then runs code on them."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DB_"))}
-    return subprocess.run(
-        [sys.executable, "-c", f"import wassweb.settings as s\n{code}"],
-        cwd=ROOT,
-        env={**clean, "WASSWEB_MODE": "test", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return settings_loaded(code, drop=lambda name: name.startswith(("DATABASE_", "DB_")), WASSWEB_MODE="test", **env)
 
 
 def test_the_pool_is_bounded_as_configured_beside_the_urls_own_options():

@@ -5,19 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.settings_process import settings_loaded
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"WASSWEB_MODE", "SECRET_KEY", "DEBUG"}}
-    return subprocess.run(
-        [sys.executable, "-c", "import wassweb.settings"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return settings_loaded(drop=lambda name: name in {"WASSWEB_MODE", "SECRET_KEY", "DEBUG"}, **env)
 
 
 def test_it_rejects_a_debug_value_that_is_not_a_boolean():

@@ -1,24 +1,16 @@
 """The database roles' and the chain-head key's settings refuse bad values loudly."""
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.settings_process import settings_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN = {"WASSWEB_MODE", "DATABASE_URL", "DATABASE_OWNER_URL", "CHAIN_HEADS_SIGNING_KEY", "CHAIN_HEADS_PUBLIC_KEY"}
 
 
 def _settings(code: str = "", **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in OWN}
-    return subprocess.run(
-        [sys.executable, "-c", f"import wassweb.settings as s\n{code}"],
-        cwd=ROOT,
-        env={**clean, "WASSWEB_MODE": "test", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return settings_loaded(code, drop=lambda name: name in OWN, **{"WASSWEB_MODE": "test", **env})
 
 
 def test_the_owner_url_must_name_the_same_database():
