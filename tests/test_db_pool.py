@@ -156,8 +156,9 @@ def test_a_page_that_waits_too_long_for_a_connection_answers_503(pool_of_one, of
 def test_a_prefork_worker_process_uses_one_plain_connection_instead_of_the_pool(db, monkeypatch):
     from wassweb import celery
 
-    options = connections["default"].settings_dict["OPTIONS"]
-    saved = dict(options)
+    settings_dict = connections["default"].settings_dict
+    options = settings_dict["OPTIONS"]
+    saved, saved_max_age = dict(options), settings_dict["CONN_MAX_AGE"]
     try:
         celery.worker_database_without_pool()  # in the process that loaded the app (solo, threads): kept
         assert connections["default"].pool is not None
@@ -165,8 +166,11 @@ def test_a_prefork_worker_process_uses_one_plain_connection_instead_of_the_pool(
         celery.worker_database_without_pool()
         assert "pool" not in options
         assert connections["default"].pool is None
+        # Kept between batches, not opened anew for each one.
+        assert settings_dict["CONN_MAX_AGE"] == settings.DB_CONN_MAX_AGE == 60
     finally:
         options.update(saved)
+        settings_dict["CONN_MAX_AGE"] = saved_max_age
 
 
 @pytest.fixture

@@ -130,6 +130,8 @@ DATABASE_OWNER: dict | None = None
 DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10, minimum=0)
 DB_POOL_MIN_SIZE = min(env_int("DB_POOL_MIN_SIZE", 2, minimum=0), DB_POOL_MAX_SIZE)
 DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 3, minimum=1)
+# Seconds a connection without a pool (a prefork worker process, or DB_POOL_MAX_SIZE=0) is kept between uses.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 # Past this many requests already waiting for a connection, the next is answered 503 at once instead of
 # queueing: above capacity a fast refusal with Retry-After, never a pile of threads waiting out the timeout.
 DB_POOL_MAX_WAITING = env_int("DB_POOL_MAX_WAITING", 2 * max(DB_POOL_MAX_SIZE, 1), minimum=1)
@@ -146,7 +148,7 @@ if DATABASE_URL:
             "max_waiting": DB_POOL_MAX_WAITING,
         }
     else:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
     if DATABASE_OWNER_URL:
         DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL)
         if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
