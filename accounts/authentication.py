@@ -17,6 +17,7 @@ from accounts.models import ApiKey
 from accounts.security import access_event_record
 from accounts.services import api_key_lookup
 from accounts.signals import key_used
+from wassweb.db_release import connection_release
 
 
 class IntegrationPrincipal:
@@ -71,6 +72,10 @@ class BearerKeyAuthentication(BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The API key is not valid.")) from None
         api_key = api_key_lookup(raw)
+        if api_key is not None and api_key.user_id is None:
+            # A municipality's integration: what follows until its view is Redis (tally, rate limit), so a
+            # connection its key lookup took is not held meanwhile.
+            connection_release()
         if api_key is None:
             access_event_record(request=request, action="key", allowed=False, obj=("apikey", raw[5:13]))
             raise exceptions.AuthenticationFailed(_("The API key is not valid, has expired or has been revoked."))

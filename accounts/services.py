@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.keys import key_generate, key_split, secret_matches
 from accounts.models import ApiKey, User
-from wassweb.ttl_cache import TtlCache
+from wassweb.ttl_cache import Snapshot
 
 if TYPE_CHECKING:
     from sightings.models import Municipality
@@ -22,8 +22,18 @@ INTEGRATION_KEY_DAYS = 365
 PERSONAL_KEY_DAYS = 90
 # last_used_at is a hint for people reviewing keys, not an audit trail: one write a minute per key at most.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-# Integration keys by prefix, for KEY_CACHE_SECONDS (api_key_lookup).
-_integration_keys: TtlCache[str, ApiKey] = TtlCache()
+
+
+def _integration_keys_load() -> dict[str, ApiKey]:
+    """Every integration key that could be usable, by prefix (a few hundred rows: one per centre and platform)."""
+    keys = ApiKey.objects.select_related("municipality").filter(
+        user__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return {api_key.prefix: api_key for api_key in keys}
+
+
+# Integration keys by prefix, reloaded every KEY_CACHE_SECONDS (api_key_lookup).
+_integration_keys: Snapshot[dict[str, ApiKey]] = Snapshot(_integration_keys_load)
 
 
 class ApiKeyError(ValueError):
@@ -91,22 +101,23 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=api_key.revoked_at)
-    _integration_keys.forget(api_key.prefix)
+    _integration_keys.edit(lambda keys: {prefix: key for prefix, key in keys.items() if prefix != api_key.prefix})
     return api_key
 
 
 def api_key_lookup(raw: str) -> ApiKey | None:
     """The usable key (not revoked, not expired, owner active) that the text is, whatever its scope.
 
-    A municipality's integration key is remembered for KEY_CACHE_SECONDS (revoking it takes effect within that
-    time in every process, at once in the one that revoked it), so its POSTs need no SQL; a person's key is
-    looked up every time, its owner's state mattering at once.
+    Municipalities' integration keys are held as one copy per process, reloaded every KEY_CACHE_SECONDS
+    (revoking a key takes effect within seconds in every process, at once in the one that revoked it), so their
+    POSTs need no SQL; a person's key is looked up every time, its owner's state mattering at once.
     """
     parts = key_split(raw)
     if parts is None:
         return None
     prefix, secret = parts
-    api_key = _integration_keys.get(prefix)
+    known = _integration_keys.get(seconds=settings.KEY_CACHE_SECONDS)
+    api_key = known.get(prefix) if known is not None else None
     cached = api_key is not None
     if not cached:
         api_key = ApiKey.objects.select_related("municipality", "user").filter(prefix=prefix).first()
@@ -115,8 +126,6 @@ def api_key_lookup(raw: str) -> ApiKey | None:
     now = timezone.now()
     if not api_key.is_usable(now) or (api_key.user is not None and not api_key.user.is_active):
         return None
-    if not cached and api_key.user_id is None:
-        _integration_keys.put(prefix, api_key, seconds=settings.KEY_CACHE_SECONDS)
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)

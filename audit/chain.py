@@ -70,15 +70,24 @@ def chain(entries: Iterable[Mapping[str, Any]], *, prev_hash: str = GENESIS, fir
     return links
 
 
-def verify(links: Iterable[Link], corrections: Mapping[int, str] | None = None) -> Verdict:
+def verify(
+    links: Iterable[Link],
+    corrections: Mapping[int, str] | None = None,
+    *,
+    prev_hash: str = GENESIS,
+    first_sequence: int = 1,
+) -> Verdict:
     """Checks links in sequence order: 1, 2, 3 ... each pointing at its predecessor and hashing to itself.
 
     corrections maps a sequence to the hash its content was found to give when the correction was recorded;
     such an entry still counts as intact, the chain continuing from its stored hash, and is listed as corrected.
+
+    A range of a chain is verified from its first sequence and the stored hash of the entry before it
+    (prev_hash): ranges that each verify, and whose boundaries are the stored hashes, make a verified chain.
     """
     corrections = corrections or {}
     corrected: list[int] = []
-    expected_prev, expected_sequence, count = GENESIS, 1, 0
+    expected_prev, expected_sequence, count = prev_hash, first_sequence, 0
     sha256, dumps, option = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
     for link in links:
         if link.sequence != expected_sequence:

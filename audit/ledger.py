@@ -21,6 +21,26 @@ CHAINED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     for model in (DisclosureEntry, AccessLogEntry, AccessTally, LedgerCorrection)
 }
 
+# Columns added to a chain after entries were written: hashed only when they hold a value, so every entry
+# written before the column existed (where it reads empty) keeps the hash it was sealed with. A value set
+# later, or one removed, still changes the hash: the canonical form stays a function of the stored row.
+LATER_FIELDS: dict[type[models.Model], frozenset[str]] = {
+    AccessLogEntry: frozenset({"role", "agency_id", "municipality_id", "shown", "filters", "reason"}),
+    DisclosureEntry: frozenset({"plate"}),
+}
+_UNSET = (None, "")
+
+
+def _without_unset_later_fields(model: type[models.Model], fields: dict[str, Any]) -> dict[str, Any]:
+    later = LATER_FIELDS.get(model)
+    if not later:
+        return fields
+    for name in later:
+        if fields.get(name) in _UNSET:
+            fields.pop(name, None)
+    return fields
+
+
 # pg_advisory_xact_lock keys: one per chain, held until the appending transaction ends.
 CHAIN_LOCK_KEYS: dict[type[models.Model], int] = {
     DisclosureEntry: 0x5741_5353_0001,
@@ -51,7 +71,8 @@ def canonical_value(value: Any) -> Any:
 
 
 def chain_fields(entry: models.Model) -> dict[str, Any]:
-    return {name: canonical_value(getattr(entry, name)) for name in CHAINED_FIELDS[type(entry)]}
+    fields = {name: canonical_value(getattr(entry, name)) for name in CHAINED_FIELDS[type(entry)]}
+    return _without_unset_later_fields(type(entry), fields)
 
 
 def lock_chain_head(model: type[models.Model]) -> tuple[int, str]:
@@ -79,16 +100,25 @@ def seal(entries: list[models.Model], head: tuple[int, str]) -> None:
         prev_hash = entry.entry_hash
 
 
-def stored_links(model: type[models.Model], *, chunk_size: int = 5000) -> Iterator[chain.Link]:
-    """Every stored row of a chain as a Link, in sequence order, streamed."""
+def stored_links(
+    model: type[models.Model], *, chunk_size: int = 5000, first: int | None = None, last: int | None = None
+) -> Iterator[chain.Link]:
+    """The stored rows of a chain as Links, in sequence order, streamed: all, or sequences first..last."""
     if connection.vendor == "postgresql":
-        return _pg_links(model)
-    return _orm_links(model, chunk_size=chunk_size)
+        return _pg_links(model, first=first, last=last)
+    return _orm_links(model, chunk_size=chunk_size, first=first, last=last)
 
 
-def _orm_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.Link]:
+def _orm_links(
+    model: type[models.Model], *, chunk_size: int, first: int | None = None, last: int | None = None
+) -> Iterator[chain.Link]:
     names = CHAINED_FIELDS[model]
-    rows = model.objects.order_by("sequence").values_list(*names, "prev_hash", "entry_hash")
+    rows = model.objects.order_by("sequence")
+    if first is not None:
+        rows = rows.filter(sequence__gte=first)
+    if last is not None:
+        rows = rows.filter(sequence__lte=last)
+    rows = rows.values_list(*names, "prev_hash", "entry_hash")
     width = len(names)
     datetime_type, uuid_type, as_text = dt.datetime, uuid.UUID, datetime_canonical
     sequence_index = names.index("sequence")
@@ -100,7 +130,7 @@ def _orm_links(model: type[models.Model], *, chunk_size: int) -> Iterator[chain.
             elif isinstance(value, uuid_type):
                 value = str(value)
             fields[name] = value
-        yield chain.Link(row[sequence_index], row[width], row[width + 1], fields)
+        yield chain.Link(row[sequence_index], row[width], row[width + 1], _without_unset_later_fields(model, fields))
 
 
 def _pg_column(field: models.Field) -> tuple[str, str]:
@@ -126,7 +156,7 @@ def _pg_column(field: models.Field) -> tuple[str, str]:
     raise TypeError(f"{field.model.__name__}.{field.name}: no canonical form for a {type(field).__name__}")
 
 
-def _pg_links(model: type[models.Model]) -> Iterator[chain.Link]:
+def _pg_links(model: type[models.Model], *, first: int | None = None, last: int | None = None) -> Iterator[chain.Link]:
     """The PostgreSQL path: one binary COPY of canonical values, several times faster than the ORM.
 
     COPY streams: the server produces the next rows while this process hashes the last ones.
@@ -136,13 +166,18 @@ def _pg_links(model: type[models.Model]) -> Iterator[chain.Link]:
     json_names = [name for name in names if isinstance(fields[name], models.JSONField)]
     expressions, types = zip(*(_pg_column(fields[name]) for name in names), strict=True)
     table = connection.ops.quote_name(model._meta.db_table)
+    # The bounds are integers the caller computed, never input: formatted in, as COPY takes no parameters.
+    bounds = [f"sequence >= {int(first)}"] if first is not None else []
+    bounds += [f"sequence <= {int(last)}"] if last is not None else []
+    where = f"WHERE {' AND '.join(bounds)} " if bounds else ""
     sql = (
-        f"COPY (SELECT {', '.join(expressions)}, prev_hash, entry_hash FROM {table} ORDER BY sequence) "  # noqa: S608 - names from the model
+        f"COPY (SELECT {', '.join(expressions)}, prev_hash, entry_hash FROM {table} {where}ORDER BY sequence) "  # noqa: S608 - names from the model
         "TO STDOUT (FORMAT BINARY)"
     )
     width = len(names)
     sequence_index = names.index("sequence")
     loads, link = orjson.loads, chain.Link
+    later = model in LATER_FIELDS
     # In a transaction (a savepoint inside someone else's): stopping early cancels the COPY, which fails its
     # statement, and leaving the block by that exit rolls back to before it, so the connection stays usable.
     with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -152,6 +187,8 @@ def _pg_links(model: type[models.Model]) -> Iterator[chain.Link]:
             for name in json_names:
                 if values[name] is not None:
                     values[name] = loads(values[name])
+            if later:
+                values = _without_unset_later_fields(model, values)
             yield link(row[sequence_index], row[width], row[width + 1], values)
 
 
@@ -175,11 +212,23 @@ def content_hash(entry: models.Model) -> str:
     return chain.entry_hash(entry.prev_hash, chain_fields(entry))
 
 
-def verify_stored(model: type[models.Model]) -> chain.Verdict:
-    """Verifies a stored chain from its first entry, counting entries its recorded corrections cover as intact."""
-    corrections = stored_corrections(model)
-    links = stored_links(model)
+def verify_stored(
+    model: type[models.Model], *, first: int = 1, last: int | None = None, corrections: dict[int, str] | None = None
+) -> chain.Verdict:
+    """Verifies a stored chain from its first entry, counting entries its recorded corrections cover as intact.
+
+    With first/last, only that range: from the stored hash of the entry before `first` (checked by whoever
+    verifies the range before it), to `last`.
+    """
+    if corrections is None:
+        corrections = stored_corrections(model)
+    prev_hash = chain.GENESIS
+    if first > 1:
+        prev_hash = model.objects.filter(sequence=first - 1).values_list("entry_hash", flat=True).first()
+        if prev_hash is None:
+            return chain.Verdict(False, 0, chain.Broken(first - 1, chain.SEQUENCE_GAP, "missing"), chain.GENESIS)
+    links = stored_links(model, first=first, last=last)
     try:
-        return chain.verify(links, corrections)
+        return chain.verify(links, corrections, prev_hash=prev_hash, first_sequence=first)
     finally:
         links.close()  # stops reading at once when the chain broke early

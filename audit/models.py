@@ -101,6 +101,9 @@ class DisclosureEntry(models.Model):
     )
     file_hashes = models.JSONField(_("SHA-256 of each file provided"), default=list, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # The vehicle whose location or footage was disclosed, as read (an order's plate when no read is named):
+    # kept with the entry so a data subject's request (PIPA Art. 35) is answered after the sighting is purged.
+    plate = models.CharField(_("plate"), max_length=20, blank=True, default="")
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -114,6 +117,8 @@ class DisclosureEntry(models.Model):
             models.Index(fields=["municipality", "provided_at"], name="audit_disclosure_muni_time"),
             # Everything disclosed for one case.
             models.Index(fields=["case_number"], name="audit_disclosure_case"),
+            # Everything disclosed about one vehicle (a data subject's request).
+            models.Index(fields=["plate", "provided_at"], name="audit_disclosure_plate"),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +131,12 @@ class AccessLogEntry(models.Model):
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")
         DENIED = "denied", _("Denied")
+        # Not there, or another tenant's and hidden behind the same answer: both are recorded as such.
+        NOT_FOUND = "not-found", _("Not found")
+        # The request was refused for its content (a form or body with errors): nothing was written.
+        INVALID = "invalid", _("Invalid input")
+        # The server could not answer (a backing service away): the attempt is still on record.
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
@@ -139,10 +150,28 @@ class AccessLogEntry(models.Model):
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     # The plate the object is about (a sighting's or an order's), so repeated look-ups of one plate show.
     plate = models.CharField(_("plate"), max_length=20, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     path = models.CharField(_("path"), max_length=300, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    # The person's role and tenant when they asked (a later move to another agency does not rewrite history).
+    role = models.CharField(_("role"), max_length=16, blank=True, default="")
+    agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "sightings.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    # How many objects the answer showed (a list's rows, 1 for a page about one object); empty for an action.
+    shown = models.PositiveIntegerField(_("shown"), null=True, blank=True)
+    # The filter of a list, as asked (a plate only when it matched something).
+    filters = models.CharField(_("filter"), max_length=300, blank=True, default="")
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -159,6 +188,9 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_access_object"),
             # Anomaly scan: one person looking up one plate again and again.
             models.Index(fields=["plate", "actor"], name="audit_access_plate_actor"),
+            # The auditor's filters by municipality and by role within a period.
+            models.Index(fields=["municipality", "at"], name="audit_access_muni_at"),
+            models.Index(fields=["role", "at"], name="audit_access_role_at"),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +227,7 @@ class AccessTally(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=40)
-    outcome = models.CharField(_("outcome"), max_length=8, choices=AccessLogEntry.Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=AccessLogEntry.Outcome.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     addresses = models.JSONField(_("addresses"), default=list, blank=True)
     count = models.PositiveIntegerField(_("count"))

@@ -92,6 +92,7 @@ def ledger_record_footage(
         camera=camera,
         footage_request_id=request.id,
         file_hashes=[{"name": name, "sha256": digest} for name, digest in files],
+        plate=(request.sighting.plate if request.sighting_id else request.order.plate)[:20],
     )
     seal([entry], lock_chain_head(DisclosureEntry))
     entry.save(force_insert=True)
@@ -153,6 +154,7 @@ def ledger_record_locations(
                     footage_request_id=None,
                     file_hashes=[{"name": name, "sha256": digest} for name, digest in file_hashes.get(sighting.id, ())],
                     created_at=now,
+                    plate=sighting.plate[:20],
                 )
             )
     with transaction.atomic():
@@ -232,10 +234,102 @@ def access_log_record_many(
     return entries
 
 
+def access_entry_write(
+    *,
+    request: Any,
+    user: Any,
+    action: str,
+    object_type: str,
+    object_id: str,
+    plate: str,
+    shown: int | None,
+    filters: str,
+    outcome: str,
+    reason: str,
+) -> AccessLogEntry:
+    """The one access-log entry of a person's request (audit.access_middleware), with their role and tenant."""
+    from audit.access_middleware import person_label
+
+    entry = AccessLogEntry(
+        actor_id=user.pk,
+        actor_label=person_label(user, request)[:160],
+        role=(user.role or ("admin" if user.is_staff else ""))[:16],
+        agency_id=user.agency_id,
+        municipality_id=user.municipality_id,
+        action=action[:40],
+        object_type=object_type[:40],
+        object_id=object_id[:64],
+        plate=plate[:20],
+        shown=shown,
+        filters=filters[:300],
+        outcome=outcome,
+        reason=reason[:200],
+        ip=_client_ip(request),
+        path=request.path[:300],
+        at=timezone.now(),
+    )
+    with transaction.atomic():
+        seal([entry], lock_chain_head(AccessLogEntry))
+        entry.save(force_insert=True)
+    return entry
+
+
+def socket_access_record(*, scope: dict[str, Any], user: Any, allowed: bool, subscribed: Sequence[str] = ()) -> None:
+    """A person's WebSocket subscription (or its refusal): one entry when the socket is accepted or turned away.
+
+    Frames that follow are hits, each of which is a disclosure in the ledger already.
+    """
+    from accounts.models import User
+    from accounts.permissions import scope_client_ip
+
+    if not isinstance(user, User) or not user.is_authenticated:
+        return  # nobody signed in: refused at the door, a security event of its own (accounts.asgi)
+    address = scope_client_ip(scope)
+    try:
+        ip = str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        ip = None
+    entry = AccessLogEntry(
+        actor_id=user.pk,
+        actor_label=user.get_username()[:160],
+        role=(user.role or ("admin" if user.is_staff else ""))[:16],
+        agency_id=user.agency_id,
+        municipality_id=user.municipality_id,
+        action="subscribe",
+        object_type="alerts",
+        filters=("groups=" + ",".join(subscribed))[:300] if subscribed else "",
+        outcome=AccessLogEntry.Outcome.ALLOWED if allowed else AccessLogEntry.Outcome.DENIED,
+        reason="" if allowed else "this role receives no live alerts",
+        ip=ip,
+        path=str(scope.get("path", ""))[:300],
+        at=timezone.now(),
+    )
+    with transaction.atomic():
+        seal([entry], lock_chain_head(AccessLogEntry))
+        entry.save(force_insert=True)
+
+
 def access_log_record(
     *, actor: Any, action: str, obj: Any, outcome: str = AccessLogEntry.Outcome.ALLOWED, request: Any = None
-) -> AccessLogEntry:
-    """Records that actor did action on obj (a model instance, a (type, id) pair or a type name)."""
+) -> AccessLogEntry | None:
+    """Records that actor did action on obj (a model instance, a (type, id) pair or a type name).
+
+    Inside a person's own request the middleware writes that request's one entry: this only describes it.
+    """
+    from wassweb import access_note
+
+    if request is not None and access_note.will_be_recorded(request) and _is_requester(request, actor, None):
+        object_type, object_id, plate = _object(obj)
+        denied = outcome != AccessLogEntry.Outcome.ALLOWED
+        access_note.describe(
+            request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            plate=None if denied else plate,
+            outcome=outcome if denied else None,
+        )
+        return None
     return access_log_record_many(actor=actor, action=action, objects=[obj], outcome=outcome, request=request)[0]
 
 
@@ -291,9 +385,32 @@ def security_event_record(
     grow the append-only log a row per request.
     """
     from accounts.permissions import client_ip
+    from wassweb import access_note
 
     address = address or (client_ip(request) if request is not None else "")
     actor = api_key if api_key is not None else user
+    if request is not None and access_note.will_be_recorded(request) and _is_requester(request, user, api_key):
+        # The person's request gets its one entry from the access-log middleware: the event names what it was.
+        object_type, object_id, _plate = _object(obj)
+        access_note.describe(
+            request,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            reason=detail if not allowed else None,
+            outcome=None if allowed else AccessLogEntry.Outcome.DENIED,
+        )
+        security_logger.log(
+            logging.INFO if allowed else logging.WARNING,
+            "access %s %s user=%s ip=%s path=%s %s",
+            action,
+            "allowed" if allowed else "denied",
+            getattr(user, "pk", None),
+            address,
+            request.path,
+            detail,
+        )
+        return
     if not allowed and action not in ONE_ROW_PER_REFUSAL:
         written = access_refusal_record(actor=actor, action=action, obj=obj, request=request, address=address)
         if written is None:
@@ -312,6 +429,24 @@ def security_event_record(
         address,
         request.path if request is not None else "",
         detail,
+    )
+
+
+def _is_requester(request: Any, user: Any, api_key: Any) -> bool:
+    """The event is about the person making the request (not a lock-out of someone else's name)."""
+    from wassweb.access_note import http_request
+
+    # Django's request: DRF's Request.user would run authentication again from inside it.
+    requester = getattr(http_request(request), "user", None)
+    from accounts.models import ApiKey
+
+    subject = user if user is not None else getattr(api_key, "user", None)
+    if isinstance(subject, ApiKey):  # a person's own key acts as that person
+        subject = subject.user
+    return (
+        subject is not None
+        and getattr(requester, "is_authenticated", False)
+        and getattr(subject, "pk", None) == getattr(requester, "pk", None)
     )
 
 

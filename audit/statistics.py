@@ -11,8 +11,10 @@ from typing import Any
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.models import DisclosureEntry
+from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 
 
 def month_starts(months: int, *, today: dt.date | None = None) -> list[dt.date]:
@@ -74,8 +76,8 @@ def disclosure_statistics(*, months: list[dt.date]) -> dict[str, Pivot]:
     by_municipality = monthly.values(
         "month", "municipality__code", "municipality__province__name", "municipality__name"
     ).annotate(n=Count("id"))
-    by_purpose = monthly.values("month", "kind", "purpose").annotate(n=Count("id"))
-    kinds = dict(DisclosureEntry.Kind.choices)
+    # The purpose as the order's crime category under its legal basis, never the officer's free text.
+    by_purpose = monthly.values("month", "order__crime", "legal_basis").annotate(n=Count("id"))
     return {
         "legal_basis": pivot(by_basis, months, lambda r: r["legal_basis"]),
         "municipality": pivot(
@@ -83,5 +85,13 @@ def disclosure_statistics(*, months: list[dt.date]) -> dict[str, Pivot]:
             months,
             lambda r: f"{r['municipality__province__name']} {r['municipality__name']} ({r['municipality__code']})",
         ),
-        "purpose": pivot(by_purpose, months, lambda r: f"{kinds.get(r['kind'], r['kind'])}: {r['purpose']}"),
+        "purpose": pivot(by_purpose, months, purpose_label),
     }
+
+
+def purpose_label(record: dict[str, Any]) -> str:
+    """ "Robbery · 18-2-7 (investigation of a crime)": the category and the basis it was disclosed under."""
+    category = CRIME_CATEGORIES.get(record["order__crime"] or "")
+    basis = LEGAL_BASES.get(record["legal_basis"])
+    crime = str(category.label) if category else gettext("order no longer on record")
+    return f"{crime} · {record['legal_basis']}" + (f" — {basis.text}" if basis else "")

@@ -1,32 +1,48 @@
-"""The auditor's pages (ledger, access log, verification, statistics, anomalies) and the public transparency page."""
+"""The auditor's pages (ledger, access log, machine traffic, one person, one plate, one order, verification,
+statistics, anomalies) and the public transparency page.
+
+Every page is recorded in the access log by audit.access_middleware; the views only say what they showed
+(wassweb.access_note.describe).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
-from itertools import chain
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_filters import FilterSet
 
-from audit import charts, selectors, statistics, transparency
-from audit.anomalies import BULK_ACCESS_PER_HOUR, KIND_LABELS, REPEATED_LOOKUPS, WORKING_HOURS, anomaly_flags
-from audit.filters import AccessLogFilter, DisclosureFilter, PeriodForm
+from accounts.models import User
+from audit import charts, exports, selectors, statistics, transparency
+from audit.anomalies import KIND_LABELS, anomaly_flags, thresholds
+from audit.filters import (
+    KNOWN_OBJECT_KINDS,
+    AccessLogFilter,
+    DisclosureFilter,
+    MachineTrafficFilter,
+    PeriodForm,
+    PersonForm,
+    PlateSearchForm,
+    start_of,
+)
+from audit.models import ledger_reference
+from audit.paging import PAGE_SIZE, CursorInvalid, KeysetPage, keyset_page, query_without
 from audit.permissions import audit_may_read, audit_refusal_record
-from audit.purposes import LEGAL_BASES
-from audit.services import access_log_record
-from wassweb.csv_export import csv_stream
+from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
+from wassweb.access_note import describe
 
-PAGE_SIZE = 50
 STATISTICS_MONTHS = (3, 6, 12, 24)
+# How far back the machine-traffic summary counts when no period is given (the tallies grow a row per key a minute).
+MACHINE_SUMMARY_DEFAULT = dt.timedelta(hours=24)
 
 
 def auditor_page(object_type: str) -> Callable:
@@ -40,6 +56,7 @@ def auditor_page(object_type: str) -> Callable:
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied
+            describe(request, object_type=object_type)
             return view(request, *args, **kwargs)
 
         return require_GET(wrapped)
@@ -48,114 +65,302 @@ def auditor_page(object_type: str) -> Callable:
 
 
 def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+    return query_without(request.GET, "page")
 
 
-def _filtered_list(request: HttpRequest, filtered: FilterSet, object_type: str) -> HttpResponse:
-    """One page of a filtered list (400 and no rows when the filter is not valid), its look logged.
+def _invalid_csv(errors: dict) -> HttpResponse:
+    return HttpResponse(
+        "\n".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
-    `object_type` names both the access-log object and the template (audit/<object_type>.html).
-    """
+
+def _keyset(request: HttpRequest, queryset, *, prefix: str = "", count: bool = True) -> KeysetPage:
+    page = keyset_page(queryset, request.GET, prefix=prefix, count=count)
+    page.query = query_without(request.GET, page.before_name, page.after_name)
+    return page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The disclosure ledger
+# ---------------------------------------------------------------------------------------------------------
+
+
+@auditor_page("ledger")
+def ledger(request: HttpRequest) -> HttpResponse:
+    filtered = DisclosureFilter(request.GET, queryset=selectors.disclosures())
     valid = filtered.is_valid()
     page = Paginator(filtered.qs if valid else filtered.queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
-    # Read the page before writing the auditor's own look, so the access log's rows match the count shown.
     page.object_list = list(page.object_list)
-    access_log_record(actor=request.user, action="list", obj=(object_type, ""), request=request)
+    describe(request, action="list", shown=len(page.object_list))
     return render(
         request,
-        f"audit/{object_type}.html",
+        "audit/ledger.html",
         {"filter": filtered, "page": page, "query": _query_without_page(request)},
         status=200 if valid else 400,
     )
 
 
 @auditor_page("ledger")
-def ledger(request: HttpRequest) -> HttpResponse:
-    return _filtered_list(request, DisclosureFilter(request.GET, queryset=selectors.disclosures()), "ledger")
-
-
-@auditor_page("ledger")
 def ledger_entry(request: HttpRequest, pk) -> HttpResponse:
-    entry = get_object_or_404(selectors.disclosures().select_related("recipient_agency", "order"), pk=pk)
-    access_log_record(actor=request.user, action="view", obj=("ledger", entry.sequence), request=request)
-    return render(request, "audit/ledger_entry.html", {"entry": entry, "basis": LEGAL_BASES.get(entry.legal_basis)})
-
-
-CSV_COLUMNS = [
-    ("sequence", "sequence"),
-    ("kind", "kind"),
-    ("provided_at", "provided_at"),
-    ("file_name", "personal_information_file"),
-    ("provider", "providing_body"),
-    ("municipality_code", "municipality_code"),
-    ("recipient", "receiving_body"),
-    ("purpose", "purpose"),
-    ("legal_basis", "legal_basis"),
-    ("data_items", "data_items"),
-    ("window_start", "period_from"),
-    ("window_end", "period_to"),
-    ("form", "form_of_provision"),
-    ("safeguards", "safeguards_requested"),
-    ("requester", "requested_by"),
-    ("approver", "approved_by"),
-    ("case_number", "case_number"),
-    ("order_id", "order"),
-    ("sighting_id", "sighting"),
-    ("camera_id", "camera"),
-    ("footage_request_id", "footage_request"),
-    ("file_hashes", "file_sha256"),
-    ("created_at", "recorded_at"),
-    ("prev_hash", "prev_hash"),
-    ("entry_hash", "entry_hash"),
-]
-
-
-def csv_row(entry) -> list[str]:
-    def value(name: str) -> str:
-        if name == "municipality_code":
-            return entry.municipality.code
-        if name in ("requester", "approver"):
-            person = getattr(entry, name)
-            return person.username if person else ""
-        if name == "file_hashes":
-            return " ".join(f"{item['name']}:{item['sha256']}" for item in entry.file_hashes)
-        raw = getattr(entry, name)
-        if raw is None:
-            return ""
-        if isinstance(raw, dt.datetime):
-            return timezone.localtime(raw).isoformat()
-        return str(raw)
-
-    return [value(name) for name, _ in CSV_COLUMNS]
+    entry = get_object_or_404(selectors.disclosure_with_references(), pk=pk)
+    describe(request, action="view", object_id=entry.sequence, shown=1)
+    people = {person.pk: person for person in (entry.requester, entry.approver) if person is not None}
+    return render(
+        request,
+        "audit/ledger_entry.html",
+        {
+            "entry": entry,
+            "basis": LEGAL_BASES.get(entry.legal_basis),
+            "crime": CRIME_CATEGORIES.get(entry.order.crime) if entry.order else None,
+            "integrity": selectors.entry_integrity(entry),
+            "people": people,
+        },
+    )
 
 
 @auditor_page("ledger")
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     filtered = DisclosureFilter(request.GET, queryset=selectors.disclosures())
     if not filtered.is_valid():
-        return HttpResponse(
-            "\n".join(f"{field}: {' '.join(errors)}" for field, errors in filtered.errors.items()),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    access_log_record(actor=request.user, action="export", obj=("ledger", ""), request=request)
+        return _invalid_csv(filtered.errors)
+    describe(request, action="export")
+    return exports.ledger_response(filtered.qs, name="disclosure-ledger")
 
-    def rows() -> Iterator[str]:
-        yield "\ufeff"  # so spreadsheet programs read the Korean text as UTF-8
-        header = [name for _, name in CSV_COLUMNS]
-        yield from csv_stream(chain([header], (csv_row(entry) for entry in filtered.qs.iterator(chunk_size=2000))))
 
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="disclosure-ledger-{stamp}.csv"'
-    return response
+# ---------------------------------------------------------------------------------------------------------
+# The access log: people's entries, and machine traffic apart
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _machine_summary(filtered: FilterSet) -> dict:
+    """Requests and rows per kind of the machine traffic, over the period asked (the last 24 hours otherwise)."""
+    queryset = filtered.qs if filtered.is_valid() else filtered.queryset.none()
+    since = filtered.form.cleaned_data.get("since") if filtered.is_valid() else None
+    if since is None:
+        queryset = queryset.filter(first_at__gte=timezone.now() - MACHINE_SUMMARY_DEFAULT)
+    return selectors.machine_summary(queryset, since_given=since is not None)
+
+
+def _access_tabs(request: HttpRequest, active: str) -> dict:
+    return {"tab_active": active, "tab_query": query_without(request.GET, "before", "after")}
 
 
 @auditor_page("access_log")
 def access_log(request: HttpRequest) -> HttpResponse:
-    return _filtered_list(request, AccessLogFilter(request.GET, queryset=selectors.access_log()), "access_log")
+    filtered = AccessLogFilter(request.GET, queryset=selectors.access_log())
+    valid = filtered.is_valid()
+    try:
+        page = _keyset(request, filtered.qs if valid else filtered.queryset.none())
+    except CursorInvalid as error:
+        filtered.form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
+        valid, page = False, KeysetPage([], None, None)
+    describe(request, action="list", shown=len(page.object_list))
+    return render(
+        request,
+        "audit/access_log.html",
+        {"filter": filtered, "page": page, "known_kinds": KNOWN_OBJECT_KINDS, **_access_tabs(request, "people")},
+        status=200 if valid else 400,
+    )
+
+
+@auditor_page("access_log")
+def access_log_csv(request: HttpRequest) -> HttpResponse:
+    filtered = AccessLogFilter(request.GET, queryset=selectors.access_log())
+    if not filtered.is_valid():
+        return _invalid_csv(filtered.errors)
+    describe(request, action="export")
+    return exports.access_log_response(filtered.qs, name="access-log")
+
+
+@auditor_page("access_tally")
+def machine_traffic(request: HttpRequest) -> HttpResponse:
+    filtered = MachineTrafficFilter(request.GET, queryset=selectors.machine_traffic())
+    valid = filtered.is_valid()
+    try:
+        page = _keyset(request, filtered.qs if valid else filtered.queryset.none())
+    except CursorInvalid as error:
+        filtered.form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
+        valid, page = False, KeysetPage([], None, None)
+    describe(request, action="list", shown=len(page.object_list))
+    return render(
+        request,
+        "audit/machine_traffic.html",
+        {"filter": filtered, "page": page, "summary": _machine_summary(filtered), **_access_tabs(request, "machines")},
+        status=200 if valid else 400,
+    )
+
+
+@auditor_page("access_tally")
+def machine_traffic_csv(request: HttpRequest) -> HttpResponse:
+    filtered = MachineTrafficFilter(request.GET, queryset=selectors.machine_traffic())
+    if not filtered.is_valid():
+        return _invalid_csv(filtered.errors)
+    describe(request, action="export")
+    return exports.machine_traffic_response(filtered.qs, name="machine-traffic")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One person, one plate, one order
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _person_request(request: HttpRequest) -> tuple[PersonForm, User | None, tuple | None]:
+    """The form, the person asked for (None when not asked or unknown: a form error names it) and the period."""
+    form = PersonForm(request.GET)
+    if not form.is_valid():
+        return form, None, None
+    username = form.cleaned_data["person"]
+    if not username:
+        return form, None, None
+    person = User.objects.select_related("agency", "municipality__province").filter(username=username).first()
+    if person is None:
+        form.add_error("person", _("No person has this username."))
+        return form, None, None
+    return form, person, form.bounds()
+
+
+@auditor_page("person")
+def person_view(request: HttpRequest) -> HttpResponse:
+    form, person, period = _person_request(request)
+    if person is None:
+        describe(request, action="view", shown=0)
+        return render(request, "audit/person.html", {"form": form}, status=400 if form.errors else 200)
+    first, last, since, until = period
+    try:
+        looks = _keyset(request, selectors.person_access(person=person, since=since, until=until))
+        disclosures = selectors.person_disclosures(person=person, since=since, until=until)
+        given = _keyset(request, disclosures, prefix="ledger_")
+    except CursorInvalid as error:
+        form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
+        return render(request, "audit/person.html", {"form": form}, status=400)
+    describe(
+        request,
+        action="view",
+        object_id=person.username,
+        shown=len(looks.object_list) + len(given.object_list),
+        filters={"person": person.username, "since": first, "until": last},
+    )
+    return render(
+        request,
+        "audit/person.html",
+        {"form": form, "person": person, "first": first, "last": last, "looks": looks, "given": given},
+    )
+
+
+@auditor_page("person")
+def person_csv(request: HttpRequest) -> HttpResponse:
+    form, person, period = _person_request(request)
+    if person is None:
+        errors = form.errors or {"person": [_("Name the person (username).")]}
+        return _invalid_csv(errors)
+    first, last, since, until = period
+    describe(
+        request,
+        action="export",
+        object_id=person.username,
+        filters={"person": person.username, "since": first, "until": last},
+    )
+    return exports.person_response(
+        access=selectors.person_access(person=person, since=since, until=until),
+        ledger=selectors.person_disclosures(person=person, since=since, until=until),
+        person=person,
+        name=f"person-{person.username}",
+    )
+
+
+def _plate_search(request: HttpRequest) -> tuple[PlateSearchForm, bool]:
+    """The form and whether a search was asked for at all (an empty form is the page's first view)."""
+    asked = any(request.GET.get(name) for name in ("plate", "reason"))
+    form = PlateSearchForm(request.GET if asked else None)
+    return form, asked
+
+
+def _describe_plate_search(request: HttpRequest, form: PlateSearchForm, *, action: str, shown: int) -> None:
+    """The search, its reason and the plate (only when it matched something: a plate that matched nothing is not
+    kept), in the request's one access-log entry."""
+    plate = form.cleaned_data["plate"]
+    describe(
+        request,
+        action=action,
+        object_type="plate",
+        plate=plate if shown else "",
+        shown=shown,
+        reason=form.cleaned_data["reason"],
+        filters={
+            "plate": plate if shown else "(matched nothing)",
+            "since": form.cleaned_data.get("since") or "",
+            "until": form.cleaned_data.get("until") or "",
+        },
+    )
+
+
+@auditor_page("plate")
+def plate_view(request: HttpRequest) -> HttpResponse:
+    form, asked = _plate_search(request)
+    if not asked or not form.is_valid():
+        describe(request, action="search", object_type="plate", shown=0)
+        return render(request, "audit/plate.html", {"form": form}, status=400 if asked else 200)
+    since, until = _optional_period(form)
+    entries = selectors.plate_disclosures(plate=form.cleaned_data["plate"], since=since, until=until)
+    try:
+        page = _keyset(request, entries)
+    except CursorInvalid as error:
+        form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
+        return render(request, "audit/plate.html", {"form": form}, status=400)
+    _describe_plate_search(request, form, action="search", shown=page.count)
+    return render(
+        request, "audit/plate.html", {"form": form, "page": page, "plate": form.cleaned_data["plate"], "asked": True}
+    )
+
+
+@auditor_page("plate")
+def plate_csv(request: HttpRequest) -> HttpResponse:
+    form = PlateSearchForm(request.GET)
+    if not form.is_valid():
+        return _invalid_csv(form.errors)
+    since, until = _optional_period(form)
+    entries = selectors.plate_disclosures(plate=form.cleaned_data["plate"], since=since, until=until)
+    _describe_plate_search(request, form, action="export", shown=entries.count())
+    return exports.ledger_response(entries, name="plate-disclosures")
+
+
+def _optional_period(form: PeriodForm) -> tuple[dt.datetime | None, dt.datetime | None]:
+    since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
+    return (
+        start_of(since) if since else None,
+        start_of(until + dt.timedelta(days=1)) if until else None,
+    )
+
+
+@auditor_page("wantedorder")
+def order_view(request: HttpRequest, order_id) -> HttpResponse:
+    """What the ledger and the access log hold about one wanted order: its facts, disclosures and who looked."""
+    WantedOrder = ledger_reference("order")  # sightings' model, through the ledger's relation
+    order = WantedOrder.objects.select_related("agency", "issued_by").filter(pk=order_id).first()
+    if order is None:
+        raise Http404(_("No such order."))
+    disclosures = selectors.disclosures().filter(order_id=order.pk)[:PAGE_SIZE]
+    looks = selectors.access_log().filter(object_type="wantedorder", object_id=str(order.pk))[:PAGE_SIZE]
+    describe(request, action="view", object_id=order.pk, plate=order.plate, shown=1)
+    return render(
+        request,
+        "audit/order.html",
+        {
+            "order": order,
+            "crime": CRIME_CATEGORIES.get(order.crime),
+            "basis": LEGAL_BASES.get(order.legal_basis),
+            "disclosures": list(disclosures),
+            "looks": list(looks),
+            "page_size": PAGE_SIZE,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Verification, statistics, anomalies
+# ---------------------------------------------------------------------------------------------------------
 
 
 @auditor_page("ledger")
@@ -163,7 +368,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     started = timezone.now()
     verdicts = selectors.integrity_check()
     elapsed = (timezone.now() - started).total_seconds()
-    access_log_record(actor=request.user, action="verify", obj=("ledger", ""), request=request)
+    describe(request, action="verify")
     return render(
         request,
         "audit/verify.html",
@@ -181,6 +386,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         count = int(request.GET.get("months", 12))
     except ValueError:
         count = 0
+    describe(request, action="list")
     if count not in STATISTICS_MONTHS:
         return render(
             request,
@@ -196,7 +402,6 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         months=months,
         series=[(code, values) for code, values, _total in sorted(basis.rows)],
     )
-    access_log_record(actor=request.user, action="list", obj=("statistics", ""), request=request)
     return render(
         request,
         "audit/statistics.html",
@@ -208,14 +413,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 def anomalies(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
+        describe(request, action="list")
         return render(request, "audit/anomalies.html", {"form": form}, status=400)
-    today = timezone.localdate()
-    first = form.cleaned_data["since"] or today - dt.timedelta(days=30)
-    last = form.cleaned_data["until"] or today
-    since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
-    until = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    first, last, since, until = form.bounds()
     flags = anomaly_flags(since=since, until=until)
-    access_log_record(actor=request.user, action="list", obj=("anomalies", ""), request=request)
+    total = sum(len(items) for items in flags.values())
+    describe(request, action="list", shown=total)
     return render(
         request,
         "audit/anomalies.html",
@@ -224,13 +427,8 @@ def anomalies(request: HttpRequest) -> HttpResponse:
             "first": first,
             "last": last,
             "groups": [(kind, KIND_LABELS[kind], items) for kind, items in flags.items()],
-            "total": sum(len(items) for items in flags.values()),
-            "thresholds": {
-                "repeated": REPEATED_LOOKUPS,
-                "bulk": BULK_ACCESS_PER_HOUR,
-                "start": WORKING_HOURS[0],
-                "end": WORKING_HOURS[1],
-            },
+            "total": total,
+            "thresholds": thresholds(),
         },
     )
 

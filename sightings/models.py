@@ -126,6 +126,10 @@ class WantedOrder(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires at"))
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Kept with every delivered sighting (sightings.orders.summaries.order_sightings_tally), so lists of orders
+    # show how often and when last each was seen without counting its history on every request.
+    sighting_count = models.PositiveIntegerField(_("sightings"), default=0, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, editable=False)
 
     objects = WantedOrderQuerySet.as_manager()
 
@@ -143,6 +147,9 @@ class WantedOrder(models.Model):
             models.Index(fields=["status", "expires_at"], name="sightings_order_status_expiry"),
             # An agency's own order list.
             models.Index(fields=["agency", "-created_at"], name="sightings_order_agency_recent"),
+            # The order list and API, newest first, a page after a (created_at, id) cursor; also by status.
+            models.Index(fields=["-created_at", "-id"], name="sightings_order_recent"),
+            models.Index(fields=["status", "-created_at", "-id"], name="sightings_order_status_recent"),
         ]
 
     def __str__(self) -> str:
@@ -239,8 +246,12 @@ class Sighting(models.Model):
         indexes = [
             # An order's trail and timeline, newest first.
             models.Index(fields=["order", "-seen_at"], name="sightings_sight_order_trail"),
+            # An order's hits in the sightings API, newest received first, a page after a cursor.
+            models.Index(fields=["order", "-received_at", "-id"], name="sightings_sight_order_received"),
             # A municipality's dashboard: sightings of its cameras, newest first.
             models.Index(fields=["camera", "-seen_at"], name="sightings_sight_camera_recent"),
+            # A centre's dashboard: each of its cameras' newest hits as received (hits.selectors).
+            models.Index(fields=["camera", "-received_at", "-id"], name="sightings_sight_camera_rcvd"),
             # Live feed and replay after reconnect: everything received after a point.
             models.Index(fields=["received_at", "id"], name="sightings_sight_received"),
         ]

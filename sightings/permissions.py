@@ -201,10 +201,24 @@ def order_may_change(user: Any, order: WantedOrder) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def lookback_may_configure(user: Any, municipality: Any) -> bool:
+def operator_of(user: Any, municipality: Any) -> bool:
+    """An active operator of this municipality's centre: who runs its settings and its cameras."""
     return bool(
         user.is_authenticated and user.is_active and user.is_operator and user.municipality_id == municipality.pk
     )
+
+
+def lookback_may_configure(user: Any, municipality: Any) -> bool:
+    return operator_of(user, municipality)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cameras: the municipality's own operators manage them; to anyone else another centre's cameras are not there.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def cameras_may_manage(user: Any, municipality: Any) -> bool:
+    return operator_of(user, municipality)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -218,10 +232,15 @@ def reads_may_submit(api_key: Any) -> bool:
 
 
 def reads_cameras(api_key: Any, codes: Any = None) -> QuerySet:
-    """The cameras, among those codes (all without them), that the key's municipality runs and that read plates now."""
+    """The cameras, among those codes (all without them), that the key's municipality runs and that read plates now.
+
+    Without a key (None): every municipality's cameras that read plates now, for the reads API's per-process copy.
+    """
     from sightings.models import Camera
 
-    cameras = Camera.objects.filter(municipality_id=api_key.municipality_id, active=True, reads_plates=True)
+    cameras = Camera.objects.filter(active=True, reads_plates=True)
+    if api_key is not None:
+        cameras = cameras.filter(municipality_id=api_key.municipality_id)
     return cameras if codes is None else cameras.filter(code__in=codes)
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from sightings.cameras import views as camera_views
 from sightings.footage import views as footage_views
 from sightings.orders import views as order_views
 
@@ -14,6 +15,10 @@ urlpatterns: list = [
     path("orders/<uuid:order_id>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<uuid:order_id>/resolve/", order_views.order_resolve, name="order-resolve"),
     path("municipalities/<str:code>/lookback/", order_views.lookback_settings, name="lookback-settings"),
+    path("municipalities/<str:code>/cameras/", camera_views.camera_list, name="camera-list"),
+    path("cameras/<uuid:camera_id>/", camera_views.camera_edit, name="camera-edit"),
+    path("cameras/<uuid:camera_id>/reading/", camera_views.camera_reading, name="camera-reading"),
+    path("cameras/<uuid:camera_id>/retire/", camera_views.camera_retire, name="camera-retire"),
     path("footage/", footage_views.footage_list, name="footage-list"),
     path("footage/new/", footage_views.footage_new, name="footage-new"),
     path("footage/<uuid:request_id>/", footage_views.footage_detail, name="footage-detail"),

@@ -67,6 +67,7 @@ def url_kwargs(world: World, route_kwargs: list[str], target: str) -> dict[str, 
         "key_id": lambda: world.personal_key.id,
         "pk": lambda: DisclosureEntry.objects.get(footage_request_id=world.approved_request.id).id,
         "code": lambda: world.municipality.code,
+        "camera_id": lambda: world.camera.id,
         "kind": lambda: "plate",
     }
     return {name: values[name]() for name in route_kwargs}

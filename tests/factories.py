@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.services import api_key_create
 from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
 from sightings.orders.services import order_create
+from sightings.orders.summaries import order_sightings_tally
 
 # The smallest thing that starts like a JPEG and ends like one; enough for a magic-number check.
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -96,6 +97,7 @@ def sighting_make(
         sighting.plate_image.save("plate.jpg", ContentFile(PHOTO + b"plate"), save=False)
         sighting.vehicle_image.save("vehicle.jpg", ContentFile(PHOTO + b"vehicle"), save=False)
     sighting.save()
+    order_sightings_tally([sighting])  # the order's maintained count, as a delivery keeps it
     return sighting
 
 

@@ -12,9 +12,11 @@ may not gets 403/404 before the body is read. The test fails when an endpoint ex
 from __future__ import annotations
 
 import pytest
+from django.db.models import Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from audit.models import AccessLogEntry
 from tests.access_world import ROLES, build_world, request_cell, url_kwargs
 
 # (method, url name[, "approved" for the footage request that has been approved]) → statuses in ROLES order:
@@ -51,15 +53,31 @@ MATRIX: dict[tuple[str, ...], tuple[int, ...]] = {
     ("GET", "sightings:footage-new"): (302, 200, 200, 403, 403, 403, 403),
     ("GET", "sightings:footage-detail"): (302, 200, 404, 200, 404, 403, 403),
     ("GET", "sightings:footage-approve"): (302, 405, 405, 405, 405, 405, 405),
-    ("POST", "sightings:footage-approve"): (302, 403, 404, 400, 404, 403, 403),
-    ("POST", "sightings:footage-approve", "approved"): (302, 403, 404, 302, 404, 403, 403),
+    ("POST", "sightings:footage-approve"): (302, 403, 404, 303, 404, 403, 403),
+    ("POST", "sightings:footage-approve", "approved"): (302, 403, 404, 303, 404, 403, 403),
     ("GET", "sightings:footage-deny"): (302, 405, 405, 405, 405, 405, 405),
-    ("POST", "sightings:footage-deny"): (302, 403, 404, 400, 404, 403, 403),
-    ("POST", "sightings:footage-deny", "approved"): (302, 403, 404, 302, 404, 403, 403),
+    ("POST", "sightings:footage-deny"): (302, 403, 404, 303, 404, 403, 403),
+    ("POST", "sightings:footage-deny", "approved"): (302, 403, 404, 303, 404, 403, 403),
+    ("GET", "sightings:camera-list"): (302, 404, 404, 200, 404, 404, 404),
+    ("POST", "sightings:camera-list"): (302, 404, 404, 400, 404, 404, 404),
+    ("GET", "sightings:camera-edit"): (302, 404, 404, 200, 404, 404, 404),
+    ("POST", "sightings:camera-edit"): (302, 404, 404, 400, 404, 404, 404),
+    ("GET", "sightings:camera-reading"): (302, 405, 405, 405, 405, 405, 405),
+    ("POST", "sightings:camera-reading"): (302, 404, 404, 400, 404, 404, 404),
+    ("GET", "sightings:camera-retire"): (302, 405, 405, 405, 405, 405, 405),
+    ("POST", "sightings:camera-retire"): (302, 404, 404, 303, 404, 404, 404),
     ("GET", "audit:ledger"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:ledger-entry"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:ledger-csv"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:access-log"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:access-log-csv"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:machine-traffic"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:machine-traffic-csv"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:person"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:person-csv"): (302, 403, 403, 403, 403, 400, 403),
+    ("GET", "audit:plate"): (302, 403, 403, 403, 403, 200, 403),
+    ("GET", "audit:plate-csv"): (302, 403, 403, 403, 403, 400, 403),
+    ("GET", "audit:order"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:verify"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:statistics"): (302, 403, 403, 403, 403, 200, 403),
     ("GET", "audit:anomalies"): (302, 403, 403, 403, 403, 200, 403),
@@ -115,6 +133,27 @@ MATRIX: dict[tuple[str, ...], tuple[int, ...]] = {
     ("POST", "set_language"): (302, 302, 302, 302, 302, 302, 302),
 }
 
+# Every request by a person leaves exactly one access-log entry, except these: signing in and out and the second
+# factor (recorded as security events, refusals included), and pages that show nothing about anyone.
+RECORDED_AS_SECURITY_EVENTS = {
+    "login",
+    "logout",
+    "otp-verify",
+    "set_language",
+    "health",
+    "schema",
+    "api-docs",
+    "transparency",
+}
+OUTCOME_OF_STATUS = {
+    401: AccessLogEntry.Outcome.DENIED,
+    403: AccessLogEntry.Outcome.DENIED,
+    404: AccessLogEntry.Outcome.NOT_FOUND,
+    400: AccessLogEntry.Outcome.INVALID,
+    405: AccessLogEntry.Outcome.INVALID,
+    409: AccessLogEntry.Outcome.INVALID,
+}
+
 # Django's admin is covered by its own staff check (and the row below); static files and the i18n view are public.
 NOT_IN_MATRIX_PREFIXES = ("admin/",)
 
@@ -164,14 +203,17 @@ def test_each_role_gets_the_expected_status(request, world, key, role, expected)
     client = Client()
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
-    response = request_cell(
-        client,
-        name=name,
-        method=method,
-        kwargs=url_kwargs(world, route_kwargs, target[0] if target else "pending"),
-        api=route.startswith("api/"),
-    )
+    kwargs = url_kwargs(world, route_kwargs, target[0] if target else "pending")
+    last_entry = AccessLogEntry.objects.aggregate(last=Max("sequence"))["last"] or 0
+    response = request_cell(client, name=name, method=method, kwargs=kwargs, api=route.startswith("api/"))
     assert response.status_code == expected, f"{method} {route} as {role}"
+    if role != "anonymous" and name not in RECORDED_AS_SECURITY_EVENTS:
+        entries = list(AccessLogEntry.objects.filter(sequence__gt=last_entry))
+        assert len(entries) == 1, f"{method} {route} as {role} left {len(entries)} access-log entries, not one"
+        assert entries[0].actor_id == request.getfixturevalue(role).pk
+        assert entries[0].outcome == OUTCOME_OF_STATUS.get(expected, AccessLogEntry.Outcome.ALLOWED), (
+            f"{method} {route} as {role}: {expected} recorded as {entries[0].outcome}"
+        )
     if response.get("Content-Type", "").startswith("text/html"):
         assert "script-src 'self'" in response["Content-Security-Policy"]
     if response.status_code == 302 and role == "anonymous" and name not in {"logout", "set_language"}:

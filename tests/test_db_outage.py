@@ -53,3 +53,19 @@ def test_any_other_error_is_still_a_500(db):
 def test_a_request_without_an_outage_is_untouched(db):
     response = Client().get("/login/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/orders/", "/api/v1/orders/"])
+def test_an_outage_is_logged_as_one_line_without_a_traceback(db, database_away, caplog, path):
+    with caplog.at_level("INFO"):
+        assert client_with_a_session().get(path).status_code == 503
+    logged = [record.getMessage() for record in caplog.records if record.levelno >= 30]
+    assert len(logged) == 1, logged  # one line, whichever layer answered
+    assert "answering 503" in logged[0] and "couldn't get a connection" in logged[0]
+    assert not any(record.exc_info for record in caplog.records)
+
+
+def test_a_bug_is_still_logged_with_its_traceback(db, caplog):
+    with mock.patch(SESSION_LOAD, side_effect=ValueError("a bug, not an outage")), caplog.at_level("INFO"):
+        client_with_a_session().get("/orders/")
+    assert any(record.exc_info and isinstance(record.exc_info[1], ValueError) for record in caplog.records)

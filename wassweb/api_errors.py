@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from wassweb import service_errors
+from wassweb.access_note import describe
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.PermissionDenied | exceptions.NotFound | exceptions.Throttled):
+        # The refusal's own words go to the access log with the request's entry.
+        if context.get("request") is not None:
+            describe(context["request"], reason=str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = {"detail": "The request is not valid; see errors.", "errors": errors}
@@ -79,6 +84,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"detail": str(detail), "errors": {}}
     if outage:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response._has_been_logged = True  # the warning above is its one line; Django adds no ERROR line
     return response
 
 

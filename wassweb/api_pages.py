@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wassweb.access_note import describe_objects
+
 
 def page_response(
     view: APIView,
@@ -21,4 +23,6 @@ def page_response(
     """The page of `queryset` the request asks for, as `output` items in the shape `cursor_page` documents."""
     paginator = pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
+    # The access log records how many objects the page showed and, when all are about one vehicle, its plate.
+    describe_objects(request, list(page), object_type=queryset.model._meta.model_name)
     return paginator.get_paginated_response(output(page, many=True).data)

@@ -54,14 +54,31 @@ def database_outage_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+class OutageLoggedOnce(logging.Filter):
+    """For django.request: drops the record of a 500 whose cause was a database outage (the 503 is logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DATABASE_OUTAGES))
+
+
+_outage_logged_once = OutageLoggedOnce()
+
+
+def response_mark_logged(response: HttpResponse) -> HttpResponse:
+    """Tells Django the answer was logged already, so it writes no "Service Unavailable" line of its own."""
+    response._has_been_logged = True  # what django.utils.log.log_response checks
+    return response
+
+
 class DatabaseOutageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        logging.getLogger("django.request").addFilter(_outage_logged_once)  # the same filter once, however often
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         outage = getattr(request, _OUTAGE_MARK, None)
         if outage is not None and response.status_code >= 500:
-            logger.warning("answering 503: %s: %s", type(outage).__name__, outage)
-            return database_outage_response(request)
+            logger.warning("answering 503 to %s: %s: %s", request.path, type(outage).__name__, outage)
+            return response_mark_logged(database_outage_response(request))
         return response

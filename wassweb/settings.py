@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Separated network and second factor, before any view runs (accounts/middleware.py).
     "accounts.middleware.SecurityGateMiddleware",
+    # Inside the gate: one access-log entry for every request by a person (audit/access_middleware.py).
+    "audit.access_middleware.AccessRecordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -390,8 +392,16 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": env_choice("LOG_FORMAT", "plain", {"plain", "json"})}
     },
+    "filters": {"one_line_refusals": {"()": "wassweb.logging.OneLineRefusals"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # An expected 403 or 400 is one line, not a traceback.
+        "django.request": {"filters": ["one_line_refusals"]},
+        # A worker logs each task twice at INFO, received and succeeded: with the reads' small batches that was two
+        # lines per POST. The "succeeded" line (celery.app.trace) stays, one per batch; failures still log.
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }
 
 # django-guardian: no object permissions for anonymous people, so no placeholder user either.
@@ -464,3 +474,13 @@ ACCESS_TALLY_INTERVAL_SECONDS = env_int("ACCESS_TALLY_INTERVAL_SECONDS", 60, min
 ACCESS_TALLY_GRACE_SECONDS = 5
 ACCESS_TALLY_MAX_ADDRESSES = 20  # distinct addresses kept per tally
 CELERY_BEAT_SCHEDULE["audit-tallies-flush"] = {"task": "audit.tallies_flush", "schedule": 15.0}
+
+# The auditor's anomaly flags (audit.anomalies, docs/LEDGER.md "Anomalies"): what counts as unusual. A flag asks
+# for a second look; the thresholds are named on the anomalies page.
+AUDIT_WORKING_HOURS = (env_int("AUDIT_WORKDAY_START_HOUR", 9, minimum=0), env_int("AUDIT_WORKDAY_END_HOUR", 18))
+# ISO weekdays (1 = Monday) that have working hours; public holidays are not modelled.
+AUDIT_WORKING_DAYS = tuple(int(day) for day in env_list("AUDIT_WORKING_DAYS", ["1", "2", "3", "4", "5"]))
+AUDIT_REPEATED_LOOKS = env_int("AUDIT_REPEATED_LOOKS", 10, minimum=2)  # looks at one plate or order by one person
+AUDIT_REPEATED_LOOKS_WINDOW_MINUTES = env_int("AUDIT_REPEATED_LOOKS_WINDOW_MINUTES", 60, minimum=1)
+AUDIT_BULK_SIGHTINGS_PER_HOUR = env_int("AUDIT_BULK_SIGHTINGS_PER_HOUR", 1000, minimum=1)
+AUDIT_REFUSALS_IN_A_ROW = env_int("AUDIT_REFUSALS_IN_A_ROW", 5, minimum=2)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.db.models import Count, Q
@@ -42,3 +44,19 @@ def audit_summary(context: dict[str, Any]) -> dict[str, Any]:
         "flags": sum(len(items) for items in flags.values()),
         "latest": list(latest),
     }
+
+
+@register.filter
+def is_uuid(value: Any) -> bool:
+    """True for text that is a UUID: an access-log object id that can be linked to its page."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@register.filter
+def query(params: dict[str, str]) -> str:
+    """A flag's access-log filter as a query string."""
+    return urlencode(params)

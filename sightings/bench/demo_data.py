@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from sightings.models import Camera, Municipality, OrderEvent, WantedOrder
+from sightings.models import Camera, FootageRequest, Municipality, OrderEvent, Sighting, WantedOrder
 
 # A corridor from 고양 through Seoul to 성남 and on to 수원, so simulated vehicles cross municipalities.
 # 은평구 and 서초구 were the first centres linked to the police in 2019.
@@ -156,3 +156,76 @@ def demo_orders_seed(*, agency: Agency, officer: User) -> int:
         if created:
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CREATED, actor=officer, reason="demo")
     return len(DEMO_ORDERS)
+
+
+# The two centres whose operators the demo signs in as: each starts with an urgent request to decide, and the
+# simulation keeps sending wanted vehicles through them and asking them for footage of what it found.
+DEMO_OPERATOR_CENTRES = ("11380", "11650")
+DEMO_FOOTAGE_PURPOSE = "납치 의심 차량의 도주 경로 확인 (데모)"
+
+
+def _demo_order_for_footage(agency: Agency) -> WantedOrder | None:
+    return WantedOrder.objects.active().filter(agency=agency, plate="234러5678").first()
+
+
+def demo_footage_requests_seed(*, agency: Agency, officer: User) -> int:
+    """An undecided urgent request in each demo operator's queue (none added where one is still waiting)."""
+    from sightings.footage.services import footage_request_create
+
+    order = _demo_order_for_footage(agency)
+    if order is None:
+        return 0
+    now = timezone.now()
+    made = 0
+    for code in DEMO_OPERATOR_CENTRES:
+        waiting = FootageRequest.objects.filter(
+            municipality__code=code, status=FootageRequest.Status.PENDING, requested_by=officer
+        )
+        camera = Camera.objects.filter(municipality__code=code, active=True).order_by("code").first()
+        if waiting.exists() or camera is None:
+            continue
+        with transaction.atomic():
+            footage_request_create(
+                requested_by=officer,
+                order=order,
+                camera=camera,
+                window_start=now - dt.timedelta(minutes=40),
+                window_end=now - dt.timedelta(minutes=30),
+                purpose=DEMO_FOOTAGE_PURPOSE,
+                urgent=True,
+            )
+        made += 1
+    return made
+
+
+def demo_footage_request_next(*, officer_username: str = "officer") -> FootageRequest | None:
+    """The demo officer asks a demo centre for footage of its latest hit not yet asked about (the simulation
+    calls this now and then, so the operators always have something to decide)."""
+    from sightings.footage.services import footage_request_create
+
+    officer = User.objects.filter(username=officer_username, role=User.Role.OFFICER).first()
+    if officer is None:
+        return None
+    since = timezone.now() - dt.timedelta(hours=1)
+    sighting = (
+        Sighting.objects.filter(
+            WantedOrder.objects.active_q("order__"),
+            camera__municipality__code__in=DEMO_OPERATOR_CENTRES,
+            order__agency_id=officer.agency_id,
+            seen_at__gte=since,
+            footage_requests__isnull=True,
+        )
+        .select_related("order", "camera__municipality")
+        .order_by("-seen_at")
+        .first()
+    )
+    if sighting is None:
+        return None
+    with transaction.atomic():
+        return footage_request_create(
+            requested_by=officer,
+            order=sighting.order,
+            sighting=sighting,
+            purpose=DEMO_FOOTAGE_PURPOSE,
+            urgent=sighting.order.priority == WantedOrder.Priority.URGENT,
+        )

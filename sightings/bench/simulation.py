@@ -47,6 +47,8 @@ class Vehicle:
     plate: str
     camera: int  # index into the traffic's cameras
     wanted: bool = False
+    routed: bool = False  # drives through the traffic's `via` municipalities in turn
+    leg: int = 0  # which of them it is heading for
 
 
 def pattern_fill(pattern: str, rng: random.Random) -> str:
@@ -80,10 +82,15 @@ class Traffic:
         misread_share: float = 0.002,
         vehicles: int = 5000,
         seed: int | None = None,
+        via: Sequence[str] = (),
     ) -> None:
+        """`via`: municipality codes every other wanted vehicle drives through in turn (the demo sends them
+        through the centres its operators sign in to, so they have hits and footage requests to see)."""
         if not cameras:
             raise ValueError("no cameras to simulate")
         self.cameras = list(cameras)
+        stops = [[i for i, camera in enumerate(self.cameras) if camera.municipality == code] for code in via]
+        self.via = [cameras_there for cameras_there in stops if cameras_there]
         self.rng = random.Random(seed)
         self.wanted_share = wanted_share
         self.misread_share = misread_share
@@ -98,7 +105,9 @@ class Traffic:
         """The wanted vehicles on the road; one already driving keeps its place."""
         current = {vehicle.plate: vehicle for vehicle in self.wanted}
         self.wanted = [
-            current.get(plate) or Vehicle(plate, self.rng.randrange(len(self.cameras)), wanted=True) for plate in plates
+            current.get(plate)
+            or Vehicle(plate, self.rng.randrange(len(self.cameras)), wanted=True, routed=bool(self.via) and i % 2 == 0)
+            for i, plate in enumerate(plates)
         ]
 
     def reads(self, n: int, now: dt.datetime) -> list[tuple[str, dict]]:
@@ -107,7 +116,10 @@ class Traffic:
         for _ in range(n):
             pool = self.wanted if self.wanted and rng.random() < self.wanted_share else self.vehicles
             vehicle = pool[rng.randrange(len(pool))]
-            vehicle.camera = rng.choice(self.neighbours[vehicle.camera])
+            if vehicle.routed:
+                vehicle.camera = self._step_toward(vehicle)
+            else:
+                vehicle.camera = rng.choice(self.neighbours[vehicle.camera])
             camera = self.cameras[vehicle.camera]
             plate = misread(vehicle.plate, rng) if rng.random() < self.misread_share else vehicle.plate
             read = {
@@ -119,6 +131,24 @@ class Traffic:
             }
             out.append((camera.municipality, read))
         return out
+
+    def _step_toward(self, vehicle: Vehicle) -> int:
+        """The next camera of a routed vehicle: a neighbour nearer its next municipality, through it, on to the next."""
+        stops = self.via[vehicle.leg % len(self.via)]
+        if vehicle.camera in stops:
+            vehicle.leg += 1  # passes one more camera there, then heads for the next municipality
+            return self.rng.choice(stops)
+        target, here = self.cameras[stops[0]], self.cameras[vehicle.camera]
+        closer = [
+            j for j in self.neighbours[vehicle.camera] if _distance(self.cameras[j], target) < _distance(here, target)
+        ]
+        # No nearer camera among the neighbours: a stretch of road without cameras, it reappears there.
+        return self.rng.choice(closer) if closer else self.rng.choice(stops)
+
+
+def _distance(a: SimCamera, b: SimCamera) -> float:
+    scale = math.cos(math.radians(a.lat))
+    return (b.lat - a.lat) ** 2 + ((b.lon - a.lon) * scale) ** 2
 
 
 def _nearest(cameras: list[SimCamera], k: int) -> list[list[int]]:

@@ -20,6 +20,7 @@ from sightings import permissions
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageFile, FootageRequest, Sighting, WantedOrder
+from wassweb.access_note import describe_object
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
@@ -34,6 +35,7 @@ def _get_visible(request: Request, request_id: Any) -> FootageRequest:
     footage_request = footage_selectors.footage_request_get(request.user, request_id)
     if footage_request is None:
         raise exceptions.NotFound(_("No such footage request."))
+    describe_object(request, footage_request)
     return footage_request
 
 
@@ -141,6 +143,7 @@ class FootageRequestListCreateApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=FootageRequest.Status.choices, required=False)
+        sighting = serializers.UUIDField(required=False, help_text="Only the requests about this sighting.")
 
         class Meta:
             ref_name = "FootageRequestFilter"
@@ -154,7 +157,11 @@ class FootageRequestListCreateApi(APIView):
         _require_footage_role(request)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queryset = footage_selectors.footage_requests_for(request.user, status=filters.validated_data.get("status"))
+        queryset = footage_selectors.footage_requests_for(
+            request.user,
+            status=filters.validated_data.get("status"),
+            sighting_id=filters.validated_data.get("sighting"),
+        )
         queryset = queryset.order_by("-created_at")
         return page_response(self, request, queryset, pagination=FootagePagination, output=FootageRequestOutput)
 

@@ -89,6 +89,7 @@ def footage_payload(footage_request: FootageRequest) -> dict[str, Any]:
     return {
         "type": "footage",
         "id": str(footage_request.id),
+        "sighting": str(footage_request.sighting_id) if footage_request.sighting_id else None,
         "status": footage_request.status,
         "urgent": footage_request.urgent,
         "escalated": footage_request.escalated_at is not None,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +22,7 @@ from sightings import permissions
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
+from wassweb.access_note import describe_object, describe_objects
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -86,6 +89,7 @@ def _visible_or_404(request: HttpRequest, request_id: Any) -> FootageRequest:
     footage_request = footage_selectors.footage_request_get(request.user, request_id)
     if footage_request is None:
         raise Http404
+    describe_object(request, footage_request)
     return footage_request
 
 
@@ -103,6 +107,7 @@ def footage_list(request: HttpRequest) -> HttpResponse:
     if status not in FootageRequest.Status.values:
         status = None
     requests = list(footage_selectors.footage_requests_for(request.user, status=status)[:200])
+    describe_objects(request, requests, object_type="footagerequest")
     return render(
         request,
         "sightings/footage_list.html",
@@ -168,17 +173,30 @@ def footage_new(request: HttpRequest) -> HttpResponse:
     else:
         initial: dict[str, Any] = {}
         if sighting is not None:
-            initial = {"order": sighting.order_id, "sighting": sighting.pk}
+            # Everything the hit already says: its order and case, its camera and the minutes around it.
+            initial = {
+                "order": sighting.order_id,
+                "sighting": sighting.pk,
+                "case_number": sighting.order.case_number,
+                "window_start": sighting.seen_at - footage_services.SIGHTING_WINDOW,
+                "window_end": sighting.seen_at + footage_services.SIGHTING_WINDOW,
+                "urgent": sighting.order.priority == WantedOrder.Priority.URGENT,
+            }
         elif camera is not None:
             initial = {"camera": camera.pk}
         if request.GET.get("order"):
             initial["order"] = _uuid_or_none(request.GET["order"])
         form = FootageRequestForm(initial=initial, user=request.user)
     # A POST that gets here was refused: 400, like every other form and API answer to bad input.
+    existing = (
+        footage_selectors.footage_requests_by_sighting(request.user, [sighting.pk]).get(sighting.pk)
+        if sighting is not None
+        else None
+    )
     return render(
         request,
         "sightings/footage_new.html",
-        {"form": form, "sighting": sighting, "camera": camera},
+        {"form": form, "sighting": sighting, "camera": camera, "existing": existing},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -190,15 +208,13 @@ def _uuid_or_none(value: str) -> Any:
         return None
 
 
-def _detail(request: HttpRequest, footage_request: FootageRequest, **context: Any) -> HttpResponse:
+def _detail(request: HttpRequest, footage_request: FootageRequest) -> HttpResponse:
     may_download = permissions.footage_may_download(request.user, footage_request)
     if may_download:
         # The list of files the officer may take is itself a look at the footage.
         footage_services.footage_access_log(
             user=request.user, request_id=footage_request.pk, action="footage.list", allowed=True, http_request=request
         )
-    context.setdefault("approve_form", ApproveForm())
-    context.setdefault("deny_form", DenyForm())
     return render(
         request,
         "sightings/footage_detail.html",
@@ -208,9 +224,13 @@ def _detail(request: HttpRequest, footage_request: FootageRequest, **context: An
             "may_decide": footage_request.is_pending and permissions.footage_may_decide(request.user, footage_request),
             "may_download": may_download,
             "is_requester": footage_request.requested_by_id == request.user.pk,
-            **context,
+            "approve_form": ApproveForm(),
+            "deny_form": DenyForm(),
+            "upload_accept": ",".join(footage_services.ALLOWED_EXTENSIONS),
+            "upload_types": ", ".join(footage_services.ALLOWED_EXTENSIONS),
+            "upload_max_mb": settings.FOOTAGE_MAX_FILE_BYTES // (1024 * 1024),
+            "upload_max_files": settings.FOOTAGE_MAX_FILES,
         },
-        status=400 if context.get("invalid") else 200,
     )
 
 
@@ -219,20 +239,27 @@ def footage_detail(request: HttpRequest, request_id: Any) -> HttpResponse:
     return _detail(request, _visible_or_404(request, request_id))
 
 
-def _decide(request: HttpRequest, request_id: Any, decide: Any, **context: Any) -> HttpResponse:
+def _back_to_request(request_id: Any) -> HttpResponseRedirect:
+    # 303 See Other: the browser GETs the request's own page, so a reload never sends the decision again and
+    # the page's live refresh reads the request's URL, not the form's.
+    response = HttpResponseRedirect(reverse("sightings:footage-detail", kwargs={"request_id": request_id}))
+    response.status_code = 303
+    return response
+
+
+def _decide(request: HttpRequest, request_id: Any, decide: Any) -> HttpResponse:
     footage_request = _visible_or_404(request, request_id)
     try:  # the service decides who may decide (FootageForbidden, 403) before it reads the form
         decide(footage_request)
     except DjangoValidationError as exc:
-        form = context["form"]
-        _add_errors(form, exc)
-        footage_request = footage_selectors.footage_request_get(request.user, request_id)
-        return _detail(request, footage_request, invalid=True, **{context["name"]: form})
+        # Said on the request's page, after the redirect; the form there is offered again while it is pending.
+        for errors in exc.message_dict.values():
+            messages.error(request, " ".join(errors))
     except footage_services.FootageConflict as exc:
         messages.error(request, str(exc))
     except footage_services.FootageForbidden as exc:
         raise PermissionDenied(str(exc)) from exc
-    return redirect("sightings:footage-detail", request_id=request_id)
+    return _back_to_request(request_id)
 
 
 @login_required
@@ -251,7 +278,7 @@ def footage_approve(request: HttpRequest, request_id: Any) -> HttpResponse:
         )
         messages.success(request, _("Approved. The officer has access to the footage; the ledger entry is written."))
 
-    return _decide(request, request_id, approve, form=form, name="approve_form")
+    return _decide(request, request_id, approve)
 
 
 @login_required
@@ -264,4 +291,4 @@ def footage_deny(request: HttpRequest, request_id: Any) -> HttpResponse:
         footage_services.footage_request_deny(footage_request=footage_request, denied_by=request.user, reason=reason)
         messages.success(request, _("Denied. The officer has been told the reason."))
 
-    return _decide(request, request_id, deny, form=form, name="deny_form")
+    return _decide(request, request_id, deny)

@@ -18,6 +18,7 @@ from sightings.hits import selectors as hit_selectors
 from sightings.hits import services as hit_services
 from sightings.live import alerts
 from sightings.models import Sighting
+from wassweb.access_note import describe_object
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
@@ -74,6 +75,7 @@ def _get_visible(request: Request, sighting_id: Any) -> Sighting:
     sighting = hit_selectors.sighting_get_visible(user=request.user, sighting_id=sighting_id)
     if sighting is None:
         raise exceptions.NotFound(_("No such hit."))
+    describe_object(request, sighting)
     return sighting
 
 

@@ -11,6 +11,7 @@ from audit.services import ledger_record_locations
 from sightings.hits.references import disclosure_references
 from sightings.live.alerts import sightings_announce
 from sightings.models import Sighting
+from sightings.orders.summaries import order_sightings_tally
 
 
 def sightings_deliver(
@@ -26,5 +27,6 @@ def sightings_deliver(
         return
     orders, cameras = disclosure_references(sightings)
     ledger_record_locations(sightings=sightings, orders=orders, cameras=cameras, file_hashes=file_hashes)
+    order_sightings_tally(sightings)
     ids = [sighting.id for sighting in sightings]
     transaction.on_commit(lambda: sightings_announce(ids))

@@ -189,6 +189,8 @@ def sighting_payload(sighting: Sighting) -> dict[str, Any]:
         "seq": sighting.stream_position,
         "read": str(sighting.read_id),
         "order": str(sighting.order_id),
+        # The issuing agency: only its officers may ask for footage about the hit.
+        "agency": str(order.agency_id),
         "wanted": wanted,
         "crime": order.crime,
         "crime_label": str(order.get_crime_display()),

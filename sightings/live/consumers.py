@@ -16,6 +16,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 
+from audit.services import socket_access_record
 from sightings.hits import selectors as hit_selectors
 from sightings.live.alerts import OFFICERS_GROUP, groups_for_access, municipality_group
 from sightings.permissions import AlertAccess, alert_access_for, alert_may_receive
@@ -189,6 +190,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         access = await _read_db(alert_access_for)(user)
         if access is None:
             # Roles without live alerts (auditors, administrators) are turned away at the door.
+            await _read_db(socket_access_record)(scope=self.scope, user=user, allowed=False)
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.access = access
@@ -198,6 +200,8 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         # Joined first, then read the head: every hit above it is announced after this socket listens.
         self.start = await _read_db(hit_selectors.alert_stream_head)()
         self.cursor = self.start
+        # The subscription is on the access log before the first frame can reach the person.
+        await _read_db(socket_access_record)(scope=self.scope, user=user, allowed=True, subscribed=self.alert_groups)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:

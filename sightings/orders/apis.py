@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -23,6 +24,8 @@ from sightings import permissions
 from sightings.models import OrderEvent, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
+from wassweb.access_note import describe_object
+from wassweb.api_errors import Conflict
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
@@ -37,6 +40,7 @@ def _get_order(request: Request, order_id: Any) -> WantedOrder:
     order = order_selectors.order_get(order_id)
     if order is None or not permissions.order_may_view(request.user, order):
         raise exceptions.NotFound(_("No such wanted order."))
+    describe_object(request, order)
     return order
 
 
@@ -123,6 +127,11 @@ class OrderListCreateApi(APIView):
         vehicle = serializers.JSONField(required=False, default=dict)
         priority = serializers.ChoiceField(choices=WantedOrder.Priority.choices, default=WantedOrder.Priority.HIGH)
         expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        separate_case = serializers.BooleanField(
+            default=False,
+            help_text="An active order already searches for the plate and this order is for a separate case, "
+            "under its own case number. Without it such an order is refused with 409.",
+        )
 
         class Meta:
             ref_name = "OrderCreateInput"
@@ -149,7 +158,12 @@ class OrderListCreateApi(APIView):
         _require_officer(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = order_services.order_create(issued_by=request.user, **serializer.validated_data)
+        try:
+            order = order_services.order_create(issued_by=request.user, **serializer.validated_data)
+        except order_services.OrderDuplicate as exc:
+            # The answer names the order that already covers the plate, with its address.
+            existing = request.build_absolute_uri(reverse("order", args=[exc.existing.pk]))
+            raise Conflict(f"{exc} {existing}") from exc
         return Response(_detail(order.pk), status=status.HTTP_201_CREATED)
 
 

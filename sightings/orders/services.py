@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,64 @@ VEHICLE_FIELD_MAX_LENGTH = 200
 
 class OrderClosed(service_errors.Conflict):
     """The order is no longer active, so it cannot be changed."""
+
+
+class OrderDuplicate(service_errors.Conflict):
+    """An active order already searches for this plate (or pattern); `existing` names it."""
+
+    def __init__(self, message: str, *, existing: WantedOrder) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+def _lock_plate(key: str) -> None:
+    """Serialises issuing orders for one plate, so two officers pressing at once cannot both get one.
+
+    SQLite takes the database write lock when the transaction begins (transaction_mode IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"wantedorder:{key}"])
+
+
+def _refuse_duplicate(*, plate: str, pattern: str, case_number: str, separate_case: bool) -> None:
+    """Refuses an order for a plate that an active order already searches for.
+
+    Two active orders for one plate double every hit, every alert and every ledger entry. A second order is
+    allowed only when the officer says it is for a separate case, under a case number no active order for the
+    plate has: two investigations (another crime, another agency) each keep their own purpose, legal basis and
+    expiry, and the ledger records each disclosure under the order it was made for.
+    """
+    _lock_plate(plate or pattern)
+    searching = WantedOrder.objects.active().filter(plate=plate, pattern=pattern)
+    existing = list(searching.select_related("agency").order_by("created_at"))
+    if not existing:
+        return
+    first = existing[0]
+    same_case = next((order for order in existing if case_number and order.case_number == case_number), None)
+    named = {"plate": plate or pattern, "case": first.case_number or "—", "agency": first.agency.name}
+    if same_case is not None:
+        raise OrderDuplicate(
+            _(
+                "An active order for %(plate)s under the same case number already exists (%(agency)s); "
+                "renew that order instead of issuing another."
+            )
+            % {**named, "agency": same_case.agency.name},
+            existing=same_case,
+        )
+    if not separate_case:
+        raise OrderDuplicate(
+            _(
+                "An active order already searches for %(plate)s (case %(case)s, %(agency)s). Every read would "
+                "make two hits. Issue a second order only for a separate case, and say so."
+            )
+            % named,
+            existing=first,
+        )
+    if not case_number:
+        raise OrderDuplicate(
+            _("A separate order for %(plate)s needs its own case number, so the two cases can be told apart.") % named,
+            existing=first,
+        )
 
 
 def order_expiry_errors(expires_at: dt.datetime | None, *, now: dt.datetime) -> dict[str, str]:
@@ -82,8 +140,11 @@ def order_create(
     vehicle: dict[str, Any] | None = None,
     priority: str = WantedOrder.Priority.HIGH,
     expires_at: dt.datetime | None = None,
+    separate_case: bool = False,
 ) -> WantedOrder:
-    """Issues an order for the officer's agency after the purpose check; raises ValidationError by field."""
+    """Issues an order for the officer's agency after the purpose check; raises ValidationError by field, and
+    OrderDuplicate when an active order already searches for the plate (unless `separate_case`, see
+    _refuse_duplicate)."""
     now = timezone.now()
     plate, pattern = (plate or "").strip(), (pattern or "").strip()
     case_number, urgency_confirmed_by = (case_number or "").strip(), (urgency_confirmed_by or "").strip()
@@ -116,6 +177,7 @@ def order_create(
         errors["urgency_confirmed_by"] = _("At most 120 characters.")
     if errors:
         raise ValidationError(errors)
+    _refuse_duplicate(plate=plate, pattern=pattern, case_number=case_number, separate_case=separate_case)
 
     order = WantedOrder.objects.create(
         plate=plate,

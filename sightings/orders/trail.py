@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 EARTH_RADIUS_KM = 6371.0088
 # Two sightings closer than this are the same place: they give no direction.
@@ -97,3 +98,46 @@ def bounding_box(place: Place, radius_km: float) -> tuple[float, float, float, f
     dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
     dlon = dlat / max(math.cos(math.radians(place.lat)), 0.01)
     return place.lat - dlat, place.lat + dlat, place.lon - dlon, place.lon + dlon
+
+
+@dataclass(slots=True)
+class TrailStop:
+    """Consecutive sightings at one camera, drawn as one point: where, from when to when, how many reads."""
+
+    key: Hashable
+    place: Place
+    first_seen: Any
+    last_seen: Any
+    reads: int
+    all_misread: bool  # every read here was marked a misread: drawn grey, not steering the prediction
+
+
+def trail_stops(sightings: Iterable[tuple[Hashable, Place, Any, bool]]) -> list[TrailStop]:
+    """Sightings (camera key, place, seen at, marked misread), oldest first, with repeats at one camera folded."""
+    runs: list[list[Any]] = []
+    for key, place, seen_at, misread in sightings:
+        if runs and runs[-1][0] == key:
+            run = runs[-1]
+            run[3], run[4], run[5] = seen_at, run[4] + 1, run[5] and misread
+        else:
+            runs.append([key, place, seen_at, seen_at, 1, misread])
+    return [TrailStop(*run) for run in runs]
+
+
+def trail_simplify(stops: Sequence[TrailStop], *, limit: int) -> list[TrailStop]:
+    """At most `limit` stops, oldest first: the most recent half of them as they are, older ones thinned evenly.
+
+    Where the vehicle went last is what officers act on, so it keeps full detail; the older path keeps its
+    overall course. A short trail comes back unchanged; the most recent stop is always kept. Linear in the
+    number of stops (a line simplifier such as Douglas-Peucker folds a vehicle circling one district to a few
+    points, and costs seconds on thousands of them).
+    """
+    if len(stops) <= limit:
+        return list(stops)
+    if limit <= 0:
+        return []
+    recent = max(1, limit // 2)
+    older, budget = stops[:-recent], limit - recent
+    step = len(older) / budget if budget else 0
+    thinned = [older[int(index * step)] for index in range(budget)]
+    return [*thinned, *stops[-recent:]]

@@ -9,8 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -20,10 +19,12 @@ from django.views.decorators.http import require_POST
 
 from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 from sightings import permissions
-from sightings.models import Municipality, WantedOrder
+from sightings.footage import selectors as footage_selectors
+from sightings.models import Municipality, Sighting, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
 from sightings.reads import lookback
+from wassweb.access_note import describe_object, describe_objects
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ORDERS_PER_PAGE = 50
@@ -66,6 +67,14 @@ class OrderForm(forms.Form):
     vehicle_model = forms.CharField(required=False, max_length=200, label=gettext_lazy("Model"))
     vehicle_colour = forms.CharField(required=False, max_length=200, label=gettext_lazy("Colour"))
     vehicle_notes = forms.CharField(required=False, max_length=200, label=gettext_lazy("Notes"))
+    separate_case = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("A separate case"),
+        help_text=gettext_lazy(
+            "Only when an active order already searches for this plate for another case: this order searches for "
+            "it as well, under its own case number."
+        ),
+    )
 
 
 class ReasonForm(forms.Form):
@@ -100,6 +109,7 @@ def _order_or_404(request: HttpRequest, order_id: Any) -> WantedOrder:
     order = order_selectors.order_get(order_id)
     if order is None or not permissions.order_may_view(request.user, order):
         raise Http404
+    describe_object(request, order)
     return order
 
 
@@ -118,11 +128,24 @@ def order_list(request: HttpRequest) -> HttpResponse:
         status = None
     mine = request.GET.get("mine") == "1"
     orders = order_selectors.orders_list(status=status, agency_id=request.user.agency_id if mine else None)
-    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    try:
+        page = order_selectors.keyset_page(
+            orders, time_field="created_at", cursor=request.GET.get("after"), size=ORDERS_PER_PAGE
+        )
+    except ValueError:
+        return HttpResponseBadRequest(_("after: not a position in this list; start again from the first page."))
+    describe_objects(request, page.items, object_type="wantedorder")
     return render(
         request,
         "sightings/orders/list.html",
-        {"page": page, "status": status, "mine": mine, "statuses": WantedOrder.Status.choices, "now": timezone.now()},
+        {
+            "page": page,
+            "first_page": "after" in request.GET,
+            "status": status,
+            "mine": mine,
+            "statuses": WantedOrder.Status.choices,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -130,6 +153,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_new(request: HttpRequest) -> HttpResponse:
     _require_officer(request)
     form = OrderForm(request.POST or None)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         vehicle = {key: data[f"vehicle_{key}"] for key in VEHICLE_FORM_FIELDS if data[f"vehicle_{key}"]}
@@ -145,49 +169,73 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 vehicle=vehicle,
                 priority=data["priority"],
                 expires_at=data["expires_at"],
+                separate_case=data["separate_case"],
             )
         except DjangoValidationError as exc:
             _add_errors(form, exc)
+        except order_services.OrderDuplicate as exc:
+            duplicate = exc.existing
+            form.add_error("plate" if data["plate"] else "pattern", str(exc))
         else:
             messages.success(request, _("The order is active and searched for nationally."))
             return redirect("sightings:order-detail", order_id=order.id)
     bases_by_category = {slug: sorted(c.bases) for slug, c in CRIME_CATEGORIES.items()}
-    return render(request, "sightings/orders/new.html", {"form": form, "bases_by_category": bases_by_category})
+    return render(
+        request,
+        "sightings/orders/new.html",
+        {"form": form, "bases_by_category": bases_by_category, "duplicate": duplicate},
+        # The plate is already searched for: the same answer as the API's.
+        status=409 if duplicate is not None else 200,
+    )
 
 
 @login_required
 def order_detail(request: HttpRequest, order_id: Any) -> HttpResponse:
     order = _order_or_404(request, order_id)
-    trail = order_selectors.order_trail(order)
+    try:
+        trail = order_selectors.order_trail(order, cursor=request.GET.get("before"))
+    except ValueError:
+        return HttpResponseBadRequest(_("before: not a position in this order's sightings."))
     may_change = permissions.order_may_change(request.user, order) and order.status == WantedOrder.Status.ACTIVE
+    timeline = trail.timeline.items
+    cameras = trail.cameras
     map_data = {
         "basemap": static("geo/korea-municipalities.geojson"),
         "municipalities": [m.code for m in trail.municipalities],
         "trail": [
             {
-                "lat": s.camera.lat,
-                "lon": s.camera.lon,
-                "camera": s.camera.code,
-                "name": s.camera.name,
-                "municipality": str(s.camera.municipality),
-                "seen_at": timezone.localtime(s.seen_at).strftime("%Y-%m-%d %H:%M:%S"),
-                "match_kind": s.match_kind,
-                "verification": s.verification,
+                "lat": stop.place.lat,
+                "lon": stop.place.lon,
+                "camera": cameras[stop.key].code,
+                "name": cameras[stop.key].name,
+                "municipality": str(cameras[stop.key].municipality),
+                "seen_at": timezone.localtime(stop.last_seen).strftime("%Y-%m-%d %H:%M:%S"),
+                "reads": stop.reads,
+                "verification": Sighting.Verification.MISREAD if stop.all_misread else "",
             }
-            for s in trail.sightings
+            for stop in trail.stops
         ],
         "next": [
             {"lat": c.lat, "lon": c.lon, "camera": c.code, "name": c.name, "km": round(p.distance_km, 1)}
             for c, p in trail.next_cameras
         ],
     }
+    # Each row says whether footage was asked for about it (one query for the page's rows).
+    footage_by_sighting = footage_selectors.footage_requests_by_sighting(
+        request.user, [sighting.pk for sighting in trail.timeline.items]
+    )
+    for sighting in trail.timeline.items:
+        sighting.footage_request = footage_by_sighting.get(sighting.pk)
     return render(
         request,
         "sightings/orders/detail.html",
         {
             "order": order,
             "trail": trail,
-            "timeline": list(reversed(trail.sightings)),
+            "may_request_footage": order.is_active and permissions.footage_may_request(request.user, order),
+            "timeline": timeline,
+            "timeline_next": trail.timeline.next_cursor,
+            "timeline_paged": "before" in request.GET,
             "since_last_seen": trail.since_last_seen(),
             "map_data": map_data,
             "may_change": may_change,

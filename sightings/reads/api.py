@@ -27,8 +27,9 @@ from accounts.throttles import ApiKeyRateThrottle
 from sightings.permissions import ReadsKeyPermission, reads_cameras
 from sightings.reads.ids import read_ids_claim, read_ids_release
 from sightings.reads.parse import BatchError, Read, batch_parse, read_check, reads_encode
-from sightings.tasks import reads_match_task
-from wassweb.ttl_cache import TtlCache
+from sightings.reads.queue import reads_batch_queue
+from wassweb.db_release import connection_release
+from wassweb.ttl_cache import Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class ReadsSubmitApi(APIView):
         items = batch_parse_or_400(_body(request))
         api_key = request.auth
         cameras = key_cameras(api_key)
+        connection_release()  # the rest is Redis and the broker
 
         reads: list[Read] = []
         rejected: list[dict] = []
@@ -149,10 +151,11 @@ class ReadsSubmitApi(APIView):
         duplicates += len(reads) - len(new_reads)
         if new_reads:
             try:
-                reads_match_task.apply_async(
-                    args=(api_key.municipality_id, received_at.isoformat(), reads_encode(new_reads)),
-                    # What Celery logs and reports for the task instead of its arguments: no plate leaves here.
-                    argsrepr=f"(municipality {api_key.municipality_id}, {len(new_reads)} reads)",
+                reads_batch_queue(
+                    municipality_id=api_key.municipality_id,
+                    received_at=received_at,
+                    reads=reads_encode(new_reads),
+                    count=len(new_reads),
                 )
             except Exception:
                 read_ids_release(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in new_reads])
@@ -164,23 +167,29 @@ class ReadsSubmitApi(APIView):
         )
 
 
-# Camera id by code, for each municipality's cameras that read plates, for KEY_CACHE_SECONDS: a batch needs no SQL,
-# and a camera added or switched off counts within that time.
-_cameras_by_municipality: TtlCache[int, dict[str, str]] = TtlCache()
-
-
-def key_cameras(api_key: ApiKey) -> dict[str, str]:
-    """Camera id by code for the cameras the key's municipality runs that read plates now (remembered briefly)."""
-    cameras = _cameras_by_municipality.get(api_key.municipality_id)
-    if cameras is None:
-        cameras = {code: str(camera_id) for code, camera_id in reads_cameras(api_key).values_list("code", "id")}
-        _cameras_by_municipality.put(api_key.municipality_id, cameras, seconds=settings.KEY_CACHE_SECONDS)
+def _reading_cameras_load() -> dict[int, dict[str, str]]:
+    """Camera id by code, per municipality, for every camera that reads plates now: one query for the country."""
+    cameras: dict[int, dict[str, str]] = {}
+    for municipality_id, code, camera_id in reads_cameras(None).values_list("municipality_id", "code", "id"):
+        cameras.setdefault(municipality_id, {})[code] = str(camera_id)
     return cameras
 
 
+# Reloaded every KEY_CACHE_SECONDS: a batch needs no SQL, and a camera added or switched off counts within seconds.
+_reading_cameras: Snapshot[dict[int, dict[str, str]]] = Snapshot(_reading_cameras_load)
+
+
+def key_cameras(api_key: ApiKey) -> dict[str, str]:
+    """Camera id by code for the cameras the key's municipality runs that read plates now."""
+    everyone = _reading_cameras.get(seconds=settings.KEY_CACHE_SECONDS)
+    if everyone is None:
+        return {code: str(camera_id) for code, camera_id in reads_cameras(api_key).values_list("code", "id")}
+    return everyone.get(api_key.municipality_id, {})
+
+
 def key_cameras_cache_clear() -> None:
-    """Forgets every remembered municipality's cameras (tests)."""
-    _cameras_by_municipality.clear()
+    """Forgets the cameras held in this process (tests)."""
+    _reading_cameras.clear()
 
 
 def _body(request: Request) -> bytes:

@@ -11,6 +11,7 @@ from accounts.models import User
 from audit.purposes import CRIME_CATEGORIES
 from sightings import permissions
 from sightings.hits import selectors as hit_selectors
+from wassweb.access_note import describe
 
 register = template.Library()
 
@@ -59,6 +60,13 @@ def dashboard_strings() -> dict[str, str]:
         "camera_inactive": _("Out of service"),
         "reading_on": _("On"),
         "reading_off": _("Off"),
+        "footage": _("Footage"),
+        "request_footage": _("Request footage"),
+        "footage_pending": _("Waiting for a decision"),
+        "footage_approved": _("Approved"),
+        "footage_denied": _("Denied"),
+        "footage_checking": _("Checking for a footage request…"),
+        "footage_other_agency": _("Only the issuing agency may request footage."),
     }
 
 
@@ -67,10 +75,12 @@ def hit_dashboard_data(context: dict[str, Any]) -> dict[str, Any]:
     """Latest hits (the same payloads the socket sends), each order's trail, an operator's cameras."""
     user = context["request"].user
     hits = hit_selectors.dashboard_hits(user=user)
+    describe(context["request"], action="dashboard", object_type="sighting", shown=len(hits))
     order_ids = sorted({hit["order"] for hit in hits})
     return {
         "role": user.role,
         "may_act": permissions.sighting_may_act(user),
+        "agency": str(user.agency_id) if user.agency_id else None,
         "hits": hits,
         "trails": hit_selectors.dashboard_trails(user=user, order_ids=order_ids),
         "cameras": hit_selectors.dashboard_cameras(user=user) if user.role == User.Role.OPERATOR else [],

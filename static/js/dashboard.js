@@ -32,9 +32,16 @@
     onMove: function (step) { var next = store.neighbour(step); if (next) select(next.id); },
     onJump: function () { var newest = store.newestToShow(); if (newest) select(newest.id); },
   });
+  var footage = new D.FootageStatus({
+    T: T, agency: data.agency,
+    api: root.getAttribute("data-footage-api"),
+    newUrl: root.getAttribute("data-footage-new"),
+    pageUrl: root.getAttribute("data-footage-page"),
+    onChange: function (sightingId) { if (store.selectedId === sightingId) card.render(); },
+  });
   var card = new D.HitCard({
     store: store, T: T, lang: lang, labels: labels, mayAct: root.getAttribute("data-may-act") === "1",
-    api: root.getAttribute("data-api"), csrf: root.getAttribute("data-csrf"), onChange: update,
+    api: root.getAttribute("data-api"), csrf: root.getAttribute("data-csrf"), onChange: update, footage: footage,
   });
 
   function select(id) {
@@ -112,6 +119,11 @@
     onFrame: function (frame) {
       if (frame.type === "sighting") addHit(frame, true);
       else if (frame.type === "sighting.update") update(frame);
+      else if (frame.type === "footage") {
+        footage.frame(frame);
+        // The centre dashboard's queue of footage requests (static/js/footage.js).
+        if (window.WasswebFootageLive) window.WasswebFootageLive.changed(frame);
+      }
     },
   });
   root.wasswebSocket = socket; // for the browser tests, which cut the connection on purpose

@@ -39,7 +39,7 @@ def clock(monkeypatch, settings) -> Clock:
 @pytest.fixture
 def queued():
     """The reads API's Celery task, replaced: these tests count the POST's own queries, not the matching's."""
-    with mock.patch("sightings.reads.api.reads_match_task") as task:
+    with mock.patch("sightings.reads.queue.reads_match_task") as task:
         yield task
 
 
@@ -143,3 +143,17 @@ def test_a_new_camera_is_taken_once_the_cache_time_has_passed(municipality, came
     camera_make(municipality=municipality, code="11380-C002", name="New", lat=37.6, lon=126.9)
     clock.now += 5
     assert post(raw, a_read(camera_code="11380-C002")).json()["accepted"] == 1
+
+
+def test_keys_used_less_often_than_the_cache_time_cost_one_query_per_cache_time(
+    municipality, other_municipality, clock, django_assert_num_queries
+):
+    # 229 centres each posting every few seconds against a 5-second cache: a per-key cache missed every time.
+    raws = [api_key_create(name=f"centre {n}", municipality=municipality)[1] for n in range(3)]
+    raws.append(api_key_create(name="other centre", municipality=other_municipality)[1])
+    for raw in raws:
+        api_key_lookup(raw)
+    clock.now += 6
+    with django_assert_num_queries(1):  # every integration key, reloaded once
+        for raw in raws:
+            assert api_key_lookup(raw) is not None

@@ -1,13 +1,18 @@
-"""Anomaly flags fire on constructed patterns and stay quiet on ordinary work."""
+"""Anomaly flags fire on constructed patterns and stay quiet on ordinary work.
+
+The flags about what people looked at are made to fire through the public pages and API in
+tests/audit/test_anomalies_through_pages.py; these construct ledger and access-log rows directly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
-from audit.anomalies import BULK_ACCESS_PER_HOUR, REPEATED_LOOKUPS, Kind, anomaly_flags
+from audit.anomalies import BULK_ACCESS_PER_HOUR, Kind, anomaly_flags
 from audit.services import access_log_record, access_log_record_many, ledger_record_footage
 from sightings.models import WantedOrder
 from tests.audit.test_ledger import locations_record
@@ -20,6 +25,12 @@ def _recent(weekday: int, hour: int) -> dt.datetime:
     while day.isoweekday() != weekday:
         day -= dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 15)))
+
+
+@pytest.fixture(autouse=True)
+def _default_working_week(settings) -> None:
+    settings.AUDIT_WORKING_HOURS = (9, 18)
+    settings.AUDIT_WORKING_DAYS = (1, 2, 3, 4, 5)
 
 
 def _flags() -> dict[str, list]:
@@ -48,10 +59,10 @@ def test_ordinary_work_raises_no_flag(ordinary_work):
 
 def test_it_flags_one_person_looking_up_one_plate_again_and_again(ordinary_work, order, camera, officer):
     sighting = sighting_make(order, camera)
-    for _ in range(REPEATED_LOOKUPS):
+    for _ in range(settings.AUDIT_REPEATED_LOOKS):
         access_log_record(actor=officer, action="view", obj=sighting)
     [flag] = _flags()[Kind.REPEATED_LOOKUP]
-    assert flag.who == "officer" and order.plate in flag.detail and flag.count == REPEATED_LOOKUPS + 3
+    assert flag.who == "officer" and order.plate in flag.detail and flag.count == settings.AUDIT_REPEATED_LOOKS + 3
 
 
 def test_it_flags_a_disclosure_after_the_order_was_closed(ordinary_work, order, camera):
@@ -116,13 +127,13 @@ def test_it_flags_requester_and_approver_of_the_same_body(ordinary_work, request
 
 def test_the_anomaly_page_lists_the_flags(client, auditor, ordinary_work, order, camera, officer):
     sighting = sighting_make(order, camera)
-    for _ in range(REPEATED_LOOKUPS):
+    for _ in range(settings.AUDIT_REPEATED_LOOKS):
         access_log_record(actor=officer, action="view", obj=sighting)
     client.force_login(auditor)
     response = client.get("/audit/anomalies/")
     assert response.status_code == 200
     assert response.context["total"] == 1
-    assert f"{REPEATED_LOOKUPS + 3}" in response.content.decode()
+    assert f"{settings.AUDIT_REPEATED_LOOKS + 3}" in response.content.decode()
 
 
 def _sign_in(client, username: str, password: str, address: str):

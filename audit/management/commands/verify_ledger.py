@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -14,7 +15,8 @@ from django.db import connection, transaction
 from audit import chain, heads
 from audit.ledger import lock_chain_head, seal, verify_stored
 from audit.models import DisclosureEntry, ledger_reference
-from audit.selectors import integrity_check
+from audit.parallel_verify import verify_stored_parallel
+from audit.selectors import CHAINS
 
 if TYPE_CHECKING:
     from sightings.models import Municipality
@@ -99,6 +101,18 @@ class Command(BaseCommand):
             "is locked for new entries meanwhile: use a scratch database, never a live one",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            metavar="N",
+            help="verify long chains in N processes over ranges of the chain (default: the number of cores)",
+        )
+        parser.add_argument(
+            "--benchmark-workers",
+            action="store_true",
+            help="instead, time verifying the stored chains as they are with 1 process and with --workers",
+        )
+        parser.add_argument(
             "--published",
             type=heads.published_file_argument,
             metavar="FILE",
@@ -112,8 +126,12 @@ class Command(BaseCommand):
         if benchmark_stored:
             self._benchmark_stored(benchmark_stored)
             return
+        workers = max(1, options["workers"])
+        if options["benchmark_workers"]:
+            self._benchmark_workers(workers)
+            return
         started = time.perf_counter()
-        verdicts = integrity_check()
+        verdicts = {name: verify_stored_parallel(model, workers=workers) for name, (model, _label) in CHAINS.items()}
         elapsed = time.perf_counter() - started
         intact = True
         for name, verdict in verdicts.items():
@@ -158,6 +176,27 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run}: {count} entries in {elapsed:.3f} s = {rates[-1]:,.0f} entries/s")
         spread = f"{min(rates):,.0f}–{max(rates):,.0f}"
         self.stdout.write(f"verification: median {statistics.median(rates):,.0f} entries/s (spread {spread})")
+
+    def _benchmark_workers(self, workers: int) -> None:
+        """Verifies each stored chain serially and in `workers` processes; both must agree."""
+        for name, (model, _label) in CHAINS.items():
+            timings = {}
+            for count in sorted({1, workers}):
+                started = time.perf_counter()
+                verdict = verify_stored_parallel(model, workers=count)
+                timings[count] = (verdict, time.perf_counter() - started)
+            for count, (verdict, elapsed) in timings.items():
+                rate = verdict.entries / elapsed if elapsed else 0.0
+                state = "intact" if verdict.ok else f"BROKEN at {verdict.first_broken.describe()}"
+                self.stdout.write(
+                    f"{CHAIN_NAMES[name]}: {verdict.entries} entries, {state}, {count} process(es): "
+                    f"{elapsed:.2f} s = {rate:,.0f} entries/s"
+                )
+            verdicts = [verdict for verdict, _elapsed in timings.values()]
+            if any(
+                (v.ok, v.entries, v.head) != (verdicts[0].ok, verdicts[0].entries, verdicts[0].head) for v in verdicts
+            ):
+                raise CommandError(f"{CHAIN_NAMES[name]}: serial and parallel verification disagree")
 
     def _benchmark_stored(self, count: int) -> None:
         # Any providing body will do; reached through the ledger's relation (audit does not import sightings).

@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sightings.bench.alerts import alerts_arguments, alerts_run
 from sightings.bench.matching import TARGET_READS_PER_S, benchmark_matching
 from sightings.bench.national import national_arguments, national_run
+from sightings.bench.pages import pages_arguments, pages_run
+from sightings.bench.reads_profile import reads_profile_arguments, reads_profile_run
 from sightings.bench.soak import soak_arguments, soak_run
 
 
@@ -102,6 +104,8 @@ BENCHMARKS: dict[str, tuple[Callable[[CommandParser], None], Callable[[BaseComma
     "soak": (soak_arguments, soak_run),
     "alerts": (alerts_arguments, alerts_run),
     "national": (national_arguments, national_run),
+    "reads-profile": (reads_profile_arguments, reads_profile_run),
+    "pages": (pages_arguments, pages_run),
 }
 
 

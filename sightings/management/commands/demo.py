@@ -6,7 +6,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sightings.bench.demo_data import DEMO_OPERATOR_CENTRES
+
 SIMULATOR_KEY_NAME = "demo simulator"
+DEMO_FOOTAGE_EVERY_SECONDS = 180
 
 
 class Command(BaseCommand):
@@ -45,6 +48,11 @@ class Command(BaseCommand):
                     str(wanted_share),
                     "--duration",
                     "0",
+                    # The demo operators' centres: wanted vehicles pass there, and the officer asks them for footage.
+                    "--via",
+                    ",".join(DEMO_OPERATOR_CENTRES),
+                    "--footage-every",
+                    str(DEMO_FOOTAGE_EVERY_SECONDS),
                 ],
                 env=os.environ.copy(),
             )

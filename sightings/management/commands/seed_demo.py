@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from audit.heads import chain_heads_publish
-from sightings.bench.demo_data import demo_cameras_seed, demo_orders_seed, demo_people_seed
+from sightings.bench.demo_data import (
+    demo_cameras_seed,
+    demo_footage_requests_seed,
+    demo_orders_seed,
+    demo_people_seed,
+)
 from sightings.reference import reference_data_load
 
 DEFAULT_PASSWORD = "wassweb-demo"  # noqa: S105 — the demo's documented password, never used in production
@@ -21,12 +26,15 @@ class Command(BaseCommand):
         self.stdout.write("Creating the agency and users…")
         agency, officer = demo_people_seed(password=password)
         orders = demo_orders_seed(agency=agency, officer=officer)
+        self.stdout.write("Asking the two demo centres for footage…")
+        footage = demo_footage_requests_seed(agency=agency, officer=officer)
         # The demo runs no beat: publish the chain heads once, so /transparency/ shows what a statement looks like.
         chain_heads_publish()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {provinces} provinces, {municipalities} municipalities, {cameras} cameras, "
-                f"{orders} active orders; users officer, operator, operator2, auditor, admin "
+                f"{orders} active orders, {footage} new urgent footage requests (은평구, 서초구); "
+                f"users officer, operator, operator2, auditor, admin "
                 f"with password {password!r}."
             )
         )

@@ -38,6 +38,17 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="concurrent HTTP connections")
         parser.add_argument("--seed", type=int, help="for repeatable traffic")
         parser.add_argument("--wait", type=float, default=30.0, help="seconds to wait for the server to answer")
+        parser.add_argument(
+            "--via",
+            default="",
+            help="municipality codes (comma-separated) every other wanted vehicle drives through in turn",
+        )
+        parser.add_argument(
+            "--footage-every",
+            type=float,
+            default=0.0,
+            help="demo only: every so many seconds the demo officer asks a demo centre for footage of a hit; 0 never",
+        )
 
     def handle(self, *args, **options) -> None:
         raw_keys = list(options["key"])
@@ -74,6 +85,7 @@ class Command(BaseCommand):
             misread_share=options["misread_share"],
             vehicles=options["vehicles"],
             seed=options["seed"],
+            via=[code.strip() for code in options["via"].split(",") if code.strip()],
         )
         poster = Poster(options["url"])
         self.wait_for_server(poster, next(iter(keys.values())), options["wait"])
@@ -85,6 +97,8 @@ class Command(BaseCommand):
         stop = threading.Event()
         refresher = threading.Thread(target=self.refresh_wanted, args=(traffic, stop), daemon=True)
         refresher.start()
+        if options["footage_every"] > 0:
+            threading.Thread(target=self.request_footage, args=(options["footage_every"], stop), daemon=True).start()
         try:
             stats = open_loop(
                 rate=options["rate"],
@@ -134,6 +148,19 @@ class Command(BaseCommand):
                 traffic.wanted_set(wanted_plates())
             except Exception as error:  # noqa: BLE001 - a database hiccup must not end the simulation
                 self.stderr.write(f"Could not refresh the wanted vehicles: {error}")
+
+    def request_footage(self, every: float, stop: threading.Event) -> None:
+        """Keeps the demo operators' queues from running dry: the demo officer asks for footage of a new hit."""
+        from sightings.bench.demo_data import demo_footage_request_next
+
+        while not stop.wait(every):
+            try:
+                made = demo_footage_request_next()
+            except Exception as error:  # noqa: BLE001 - a refused or failed request must not end the simulation
+                self.stderr.write(f"Could not request footage: {error}")
+                continue
+            if made is not None:
+                self.stdout.write(f"  footage requested from {made.municipality} ({made.camera.code})")
 
 
 def wanted_plates() -> list[str]:

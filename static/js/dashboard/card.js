@@ -7,7 +7,7 @@
   var D = (window.WasswebDashboard = window.WasswebDashboard || {});
   var f = D.format;
 
-  // options: store, T, lang, api, csrf, mayAct, labels, onChange(payload)
+  // options: store, T, lang, api, csrf, mayAct, labels, footage (a FootageStatus), onChange(payload)
   function HitCard(options) {
     this.o = options;
     this.card = document.getElementById("hit-card");
@@ -85,6 +85,7 @@
     if (hit.retrospective) fact(facts, "", T.retrospective);
     parts.push(facts);
 
+    if (o.mayAct && o.footage) parts.push(o.footage.element(hit));
     if (o.mayAct) parts.push(this.actions(hit));
     card.replaceChildren.apply(card, parts);
     card.setAttribute("data-id", hit.id);

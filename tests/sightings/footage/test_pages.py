@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.models import DisclosureEntry
 from sightings.models import FootageRequest
 from tests.factories import footage_request_make
+from tests.queries import access_log_queries
 from tests.sightings.footage.helpers import jpeg_upload, make_sighting
 
 
@@ -101,7 +102,7 @@ class TestLists:
     ):
         client.force_login(officer)
         # Session, user, the requests, the header's agency name, and the session saved (three).
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(7 + access_log_queries()):
             page = client.get("/footage/")
         assert page.status_code == 200 and pending.case_number in page.content.decode()
         assert "Footage requests" in page.content.decode() or "영상" in page.content.decode()
@@ -115,7 +116,7 @@ class TestLists:
             footage_request_make(order=order, camera=camera, requested_by=officer)
         client.force_login(operator)
         # As above, with the header's municipality and province names instead of the agency's.
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(8 + access_log_queries()):
             page = client.get("/footage/")
         assert page.context["requests"][0] == pending
         client.force_login(other_operator)
@@ -138,7 +139,7 @@ class TestDecisionForms:
         page = client.get(detail(pending))
         assert page.context["may_decide"] is True
         response = client.post(detail(pending, "approve"), {"files": [jpeg_upload()], "attach_sighting_photos": "on"})
-        assert response.status_code == 302
+        assert response.status_code == 303 and response["Location"] == detail(pending)
         pending.refresh_from_db()
         assert pending.status == "approved" and pending.files.count() == 3
         assert DisclosureEntry.objects.count() == 1
@@ -152,22 +153,23 @@ class TestDecisionForms:
         assert page.context["may_download"] is True
         assert f"/api/v1/footage-requests/{pending.pk}/footage/" in page.content.decode()
 
-    def test_an_approval_without_files_is_refused_with_the_form(self, client, operator, pending):
+    def test_an_approval_without_files_is_refused_on_the_request_page(self, client, operator, pending):
         client.force_login(operator)
-        response = client.post(detail(pending, "approve"), {})
-        assert response.status_code == 400
-        assert "files" in response.context["approve_form"].errors
+        response = client.post(detail(pending, "approve"), {}, follow=True)
+        assert response.redirect_chain == [(detail(pending), 303)]
+        assert "Attach at least one file" in response.content.decode()
+        assert response.context["may_decide"] is True
         pending.refresh_from_db()
         assert pending.is_pending and not DisclosureEntry.objects.exists()
 
     def test_a_denial_needs_a_reason(self, client, operator, pending):
         client.force_login(operator)
-        response = client.post(detail(pending, "deny"), {"reason": " "})
-        assert response.status_code == 400
-        assert "reason" in response.context["deny_form"].errors
+        response = client.post(detail(pending, "deny"), {"reason": " "}, follow=True)
+        assert response.redirect_chain == [(detail(pending), 303)]
+        assert "Give the reason for the denial." in response.content.decode()
         pending.refresh_from_db()
         assert pending.is_pending
-        assert client.post(detail(pending, "deny"), {"reason": "Nothing recorded"}).status_code == 302
+        assert client.post(detail(pending, "deny"), {"reason": "Nothing recorded"}).status_code == 303
         pending.refresh_from_db()
         assert pending.status == "denied" and pending.deny_reason == "Nothing recorded"
 

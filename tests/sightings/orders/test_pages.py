@@ -9,6 +9,7 @@ import pytest
 from sightings.models import OrderEvent, WantedOrder
 from tests.factories import camera_make, order_make, sighting_make
 from tests.live import log_in, screenshot
+from tests.queries import access_log_queries
 
 PASSWORD = "correct-horse-battery"
 
@@ -51,8 +52,9 @@ def test_the_order_list_shows_every_agencys_orders_with_a_fixed_number_of_querie
         )
         add_sighting(order, camera, 5)
     client.force_login(officer)
-    # session, user, count, agency (header), page of orders with counts, session save (savepoint, update, release)
-    with django_assert_num_queries(8):
+    # session, user, agency (header), one page of orders with their kept counts (no COUNT: paged by position),
+    # session save (savepoint, update, release)
+    with django_assert_num_queries(7 + access_log_queries()):
         response = client.get("/orders/")
     assert response.status_code == 200
     assert response.content.decode().count('class="plate"') == 4
@@ -110,13 +112,15 @@ def test_the_order_page_shows_trail_timeline_last_seen_and_next_cameras_in_a_fix
         add_sighting(order, camera, minutes_ago=50 - 10 * n, retrospective=n == 0)
     OrderEvent.objects.create(order=order, kind="created", actor=officer)
     client.force_login(officer)
-    # session, user, order, sightings, events, nearby cameras, agency (header), session save (3)
-    with django_assert_num_queries(10):
+    # session, user, order, the trail's recent sightings and their cameras, one page of the table, events, nearby
+    # cameras, footage asked about the page's rows, agency (header), session save (3)
+    with django_assert_num_queries(13 + access_log_queries()):
         response = client.get(f"/orders/{order.id}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
     trail = response.context["trail"]
-    assert [s.camera.code for s in trail.sightings] == ["R0", "R1", "R2", "R3", "R4"]
+    assert [trail.cameras[stop.key].code for stop in trail.stops] == ["R0", "R1", "R2", "R3", "R4"]
+    assert [s.camera.code for s in response.context["timeline"]] == ["R4", "R3", "R2", "R1", "R0"]
     assert [m.code for m in trail.municipalities] == ["11650", "11380"]
     predicted = [camera.code for camera, _ in trail.next_cameras]
     # Ahead (north-north-west) first, the one back towards the last camera but one last; passed cameras left out.

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from sightings.orders.trail import Place, bearing_deg, bounding_box, distance_km, heading_deg, next_cameras
+from sightings.orders.trail import (
+    Place,
+    bearing_deg,
+    bounding_box,
+    distance_km,
+    heading_deg,
+    next_cameras,
+    trail_simplify,
+    trail_stops,
+)
 
 # A car driving north along a road: two sightings about 1.1 km apart.
 NORTHBOUND = [Place(37.600, 126.930), Place(37.610, 126.930)]
@@ -63,3 +72,25 @@ def test_the_bounding_box_holds_the_radius():
     assert distance_km(centre, Place(max_lat, centre.lon)) == pytest.approx(15, rel=0.01)
     assert distance_km(centre, Place(centre.lat, max_lon)) == pytest.approx(15, rel=0.01)
     assert min_lat < centre.lat < max_lat and min_lon < centre.lon < max_lon
+
+
+def test_repeated_reads_at_one_camera_fold_into_one_stop():
+    a, b = Place(37.5, 127.0), Place(37.6, 127.1)
+    stops = trail_stops(
+        [("A", a, 1, False), ("A", a, 2, True), ("B", b, 3, True), ("B", b, 4, True), ("A", a, 5, False)]
+    )
+    assert [(s.key, s.first_seen, s.last_seen, s.reads) for s in stops] == [
+        ("A", 1, 2, 2),
+        ("B", 3, 4, 2),
+        ("A", 5, 5, 1),
+    ]
+    assert [s.all_misread for s in stops] == [False, True, False]
+
+
+def test_a_long_trail_is_thinned_to_the_limit_keeping_the_recent_half_whole():
+    stops = trail_stops((n, Place(37 + n / 1000, 127.0), n, False) for n in range(1000))
+    kept = trail_simplify(stops, limit=200)
+    assert len(kept) == 200 and kept[-1] is stops[-1] and kept[0] is stops[0]
+    assert kept[100:] == stops[-100:]  # the most recent half as it is
+    assert [s.first_seen for s in kept] == sorted(s.first_seen for s in kept)  # still oldest first
+    assert trail_simplify(stops[:50], limit=200) == stops[:50]

@@ -222,7 +222,26 @@ def test_a_batch_that_cannot_be_queued_is_not_accepted_and_no_log_line_has_a_pla
 
 
 def test_the_queued_task_is_described_to_celery_without_its_plates(key, municipality):
-    with mock.patch("sightings.reads.api.reads_match_task.apply_async") as apply_async:
+    with mock.patch("sightings.reads.queue.reads_match_task.apply_async") as apply_async:
         post({"reads": [a_read(plate="77다7777"), a_read()]}, key)
     argsrepr = apply_async.call_args.kwargs["argsrepr"]
     assert argsrepr == f"(municipality {municipality.pk}, 2 reads)"
+
+
+def test_a_batch_goes_to_the_broker_as_one_message_without_a_result_client(key, municipality, monkeypatch):
+    from wassweb.celery import app
+
+    # The production path (the tests run tasks eagerly): published, answered 202, no result backend built for it.
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    no_backend = property(lambda self: pytest.fail("a result backend was built for a task that keeps no result"))
+    with (
+        mock.patch.object(app.amqp, "send_task_message") as send,
+        mock.patch.object(type(app), "backend", new=no_backend),
+    ):
+        response = post({"reads": [a_read(plate="77다7777"), a_read()]}, key)
+    assert response.status_code == 202, response.content
+    assert send.call_count == 1
+    _, name, message = send.call_args.args[:3]
+    assert name == "sightings.reads_match"
+    assert message.headers["argsrepr"] == f"(municipality {municipality.pk}, 2 reads)"
+    assert message.headers["ignore_result"] is True

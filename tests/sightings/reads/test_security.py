@@ -79,3 +79,31 @@ def test_a_revoked_key_gets_401_with_the_api_error_shape(municipality, camera):
     response = post(key)
     assert response.status_code == 401
     assert response.json() == {"detail": "The API key is not valid, has expired or has been revoked.", "errors": {}}
+
+
+def test_a_refused_key_is_let_in_once_its_window_has_slid_on(two_a_minute, monkeypatch, municipality, camera):
+    now = [60.0 * 1_000_000]  # the start of a one-minute window
+
+    monkeypatch.setattr(ApiKeyRateThrottle, "timer", staticmethod(lambda: now[0]))
+    key = integration_key_make(municipality=municipality)
+    assert [post(key).status_code for _ in range(3)] == [202, 202, 429]
+    now[0] += 30  # both earlier requests are still inside the last minute
+    assert post(key).status_code == 429
+    now[0] += 60  # half-way into the next window: the two weigh as one
+    assert [post(key).status_code for _ in range(2)] == [202, 429]
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "elapsed", "expected"),
+    [
+        (0, 2, 0.0, 60.0),  # both requests in this window: not before the next one has begun, and 0 of them left
+        (0, 2, 45.0, 15.0),
+        (2, 1, 0.0, 30.0),  # the earlier window's two weigh 1 after half a minute: 1 + 1 < 2 just after that
+        (2, 0, 10.0, 0.0),
+    ],
+)
+def test_retry_after_is_when_the_estimate_falls_below_the_limit(previous, current, elapsed, expected):
+    from accounts.throttles import seconds_until_allowed
+
+    waited = seconds_until_allowed(limit=2, duration=60, elapsed=elapsed, previous=previous, current=current)
+    assert waited == pytest.approx(expected)
