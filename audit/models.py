@@ -17,6 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from audit.purposes import LEGAL_BASIS_CHOICES
 
 
+def unconstrained_reference(to: str) -> models.ForeignKey:
+    """A reference an append-only record keeps as it was written: no constraint (the object may be purged under its
+    retention while the record stays), no reverse accessor."""
+    return models.ForeignKey(
+        to, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
 class DisclosureEntry(models.Model):
     """One provision of personal information to another body (Enforcement Decree of PIPA, Article 15)."""
 
@@ -67,38 +75,10 @@ class DisclosureEntry(models.Model):
         related_name="+",
     )
     case_number = models.CharField(_("case number"), max_length=40, blank=True)
-    order = models.ForeignKey(
-        "sightings.WantedOrder",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    sighting = models.ForeignKey(
-        "sightings.Sighting",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    camera = models.ForeignKey(
-        "sightings.Camera",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    footage_request = models.ForeignKey(
-        "sightings.FootageRequest",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    order = unconstrained_reference("sightings.WantedOrder")
+    sighting = unconstrained_reference("sightings.Sighting")
+    camera = unconstrained_reference("sightings.Camera")
+    footage_request = unconstrained_reference("sightings.FootageRequest")
     file_hashes = models.JSONField(_("SHA-256 of each file provided"), default=list, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     # The vehicle whose location or footage was disclosed, as read (an order's plate when no read is named):
@@ -156,17 +136,8 @@ class AccessLogEntry(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     # The person's role and tenant when they asked (a later move to another agency does not rewrite history).
     role = models.CharField(_("role"), max_length=16, blank=True, default="")
-    agency = models.ForeignKey(
-        "accounts.Agency", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    municipality = models.ForeignKey(
-        "sightings.Municipality",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    agency = unconstrained_reference("accounts.Agency")
+    municipality = unconstrained_reference("sightings.Municipality")
     # How many objects the answer showed (a list's rows, 1 for a page about one object); empty for an action.
     shown = models.PositiveIntegerField(_("shown"), null=True, blank=True)
     # The filter of a list, as asked (a plate only when it matched something).
@@ -215,17 +186,8 @@ class AccessTally(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # "key:<prefix>" for a key, "anonymous" or the username for refusals.
     actor_label = models.CharField(_("actor"), max_length=160)
-    api_key = models.ForeignKey(
-        "accounts.ApiKey", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    municipality = models.ForeignKey(
-        "sightings.Municipality",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    api_key = unconstrained_reference("accounts.ApiKey")
+    municipality = unconstrained_reference("sightings.Municipality")
     action = models.CharField(_("action"), max_length=40)
     outcome = models.CharField(_("outcome"), max_length=12, choices=AccessLogEntry.Outcome.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -147,9 +148,8 @@ def _access_tabs(request: HttpRequest, active: str) -> dict:
     return {"tab_active": active, "tab_query": query_without(request.GET, "before", "after")}
 
 
-@auditor_page("access_log")
-def access_log(request: HttpRequest) -> HttpResponse:
-    filtered = AccessLogFilter(request.GET, queryset=selectors.access_log())
+def _keyset_list(request: HttpRequest, filtered: Any, template: str, context: Callable[[Any], dict]) -> HttpResponse:
+    """A filtered list paged by keyset: 400 with the form's errors for a bad filter or cursor, never a 500."""
     valid = filtered.is_valid()
     try:
         page = _keyset(request, filtered.qs if valid else filtered.queryset.none())
@@ -158,10 +158,18 @@ def access_log(request: HttpRequest) -> HttpResponse:
         valid, page = False, KeysetPage([], None, None)
     describe(request, action="list", shown=len(page.object_list))
     return render(
+        request, template, {"filter": filtered, "page": page, **context(filtered)}, status=200 if valid else 400
+    )
+
+
+@auditor_page("access_log")
+def access_log(request: HttpRequest) -> HttpResponse:
+    filtered = AccessLogFilter(request.GET, queryset=selectors.access_log())
+    return _keyset_list(
         request,
+        filtered,
         "audit/access_log.html",
-        {"filter": filtered, "page": page, "known_kinds": KNOWN_OBJECT_KINDS, **_access_tabs(request, "people")},
-        status=200 if valid else 400,
+        lambda _filtered: {"known_kinds": KNOWN_OBJECT_KINDS, **_access_tabs(request, "people")},
     )
 
 
@@ -177,18 +185,11 @@ def access_log_csv(request: HttpRequest) -> HttpResponse:
 @auditor_page("access_tally")
 def machine_traffic(request: HttpRequest) -> HttpResponse:
     filtered = MachineTrafficFilter(request.GET, queryset=selectors.machine_traffic())
-    valid = filtered.is_valid()
-    try:
-        page = _keyset(request, filtered.qs if valid else filtered.queryset.none())
-    except CursorInvalid as error:
-        filtered.form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
-        valid, page = False, KeysetPage([], None, None)
-    describe(request, action="list", shown=len(page.object_list))
-    return render(
+    return _keyset_list(
         request,
+        filtered,
         "audit/machine_traffic.html",
-        {"filter": filtered, "page": page, "summary": _machine_summary(filtered), **_access_tabs(request, "machines")},
-        status=200 if valid else 400,
+        lambda valid_filter: {"summary": _machine_summary(valid_filter), **_access_tabs(request, "machines")},
     )
 
 

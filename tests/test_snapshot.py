@@ -28,7 +28,8 @@ def test_it_loads_once_per_time_to_live(clock):
     assert len(loads) == 2
 
 
-def test_while_one_request_loads_the_others_use_the_copy_it_replaces(clock):
+def snapshot_whose_second_load_waits() -> tuple[Snapshot, threading.Event, threading.Event]:
+    """Loads "first", then "second" once `release` is set; `started` tells the second load has begun."""
     started, release = threading.Event(), threading.Event()
     versions = iter(["first", "second"])
 
@@ -39,7 +40,11 @@ def test_while_one_request_loads_the_others_use_the_copy_it_replaces(clock):
             release.wait(5)
         return version
 
-    snapshot = Snapshot(load)
+    return Snapshot(load), started, release
+
+
+def test_while_one_request_loads_the_others_use_the_copy_it_replaces(clock):
+    snapshot, started, release = snapshot_whose_second_load_waits()
     assert snapshot.get(seconds=5) == "first"
     clock[0] += 6
     loader = threading.Thread(target=lambda: snapshot.get(seconds=5))
@@ -52,17 +57,7 @@ def test_while_one_request_loads_the_others_use_the_copy_it_replaces(clock):
 
 
 def test_a_copy_older_than_twice_the_time_to_live_is_never_served(clock):
-    started, release = threading.Event(), threading.Event()
-    versions = iter(["first", "second"])
-
-    def load():
-        version = next(versions)
-        if version == "second":
-            started.set()
-            release.wait(5)
-        return version
-
-    snapshot = Snapshot(load)
+    snapshot, started, release = snapshot_whose_second_load_waits()
     snapshot.get(seconds=5)
     clock[0] += 10  # twice the time to live: too old to hand out while the next copy loads
     loader = threading.Thread(target=lambda: snapshot.get(seconds=5))
