@@ -71,7 +71,7 @@ class BearerKeyAuthentication(BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The API key is not valid.")) from None
-        api_key = api_key_lookup(raw)
+        api_key = api_key_lookup(raw, note_use=False)  # the key_used signal below counts it
         if api_key is not None and api_key.user_id is None:
             # A municipality's integration: what follows until its view is Redis (tally, rate limit), so a
             # connection its key lookup took is not held meanwhile.

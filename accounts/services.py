@@ -105,12 +105,15 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-def api_key_lookup(raw: str) -> ApiKey | None:
+def api_key_lookup(raw: str, *, note_use: bool = True) -> ApiKey | None:
     """The usable key (not revoked, not expired, owner active) that the text is, whatever its scope.
 
     Municipalities' integration keys are held as one copy per process, reloaded every KEY_CACHE_SECONDS
     (revoking a key takes effect within seconds in every process, at once in the one that revoked it), so their
     POSTs need no SQL; a person's key is looked up every time, its owner's state mattering at once.
+
+    note_use=False: the caller counts the use in the key-use tally, whose sealing writes last_used_at
+    (audit.tallies), so the request itself writes nothing.
     """
     parts = key_split(raw)
     if parts is None:
@@ -126,7 +129,7 @@ def api_key_lookup(raw: str) -> ApiKey | None:
     now = timezone.now()
     if not api_key.is_usable(now) or (api_key.user is not None and not api_key.user.is_active):
         return None
-    if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
+    if note_use and (api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION):
         ApiKey.objects.filter(pk=api_key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 import orjson
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from audit.ledger import lock_chain_head, seal
 from audit.models import AccessTally
@@ -241,6 +242,23 @@ def _seal(tallies: list[AccessTally]) -> None:
         tallies = [tally for tally in tallies if tally.id not in known]
         seal(tallies, head)
         AccessTally.objects.bulk_create(tallies)
+        _keys_last_used_note(tallies)
+
+
+def _keys_last_used_note(tallies: list[AccessTally]) -> None:
+    """Each key's last use, from its sealed key-use tallies: requests themselves write nothing (a hint for people
+    reviewing keys, accurate to the tally interval)."""
+    from accounts.models import ApiKey
+
+    last_use: dict[str, dt.datetime] = {}
+    for tally in tallies:
+        if tally.kind == AccessTally.Kind.KEY_USE and tally.api_key_id:
+            key = str(tally.api_key_id)
+            last_use[key] = max(last_use.get(key, tally.last_at), tally.last_at)
+    for key_id in sorted(last_use):
+        ApiKey.objects.filter(pk=key_id).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=last_use[key_id])
+        ).update(last_used_at=last_use[key_id])
 
 
 def tallies_flush(*, now: float | None = None, everything: bool = False) -> int:

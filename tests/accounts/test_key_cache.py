@@ -157,3 +157,17 @@ def test_keys_used_less_often_than_the_cache_time_cost_one_query_per_cache_time(
     with django_assert_num_queries(1):  # every integration key, reloaded once
         for raw in raws:
             assert api_key_lookup(raw) is not None
+
+
+def test_a_reads_post_writes_nothing_and_the_keys_last_use_comes_with_its_tally(
+    municipality, camera, clock, queued, django_assert_num_queries
+):
+    from audit.tallies import tallies_flush
+
+    api_key, raw = api_key_create(name="platform", municipality=municipality)
+    api_key_lookup(raw, note_use=False)  # the copy of every key, loaded
+    with django_assert_num_queries(1):  # the cameras' copy; no last-used write
+        assert post(raw, a_read()).status_code == 202
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at is None
+    tallies_flush(everything=True)
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at is not None
