@@ -191,3 +191,14 @@ def test_a_new_order_is_recorded_as_created_with_its_id_and_plate(client, office
         response.json()["id"],
         "34나5678",
     )
+
+
+def test_the_auditor_reads_the_entries_in_words(client, officer, auditor, order, settings):
+    officer_client = Client()
+    officer_client.force_login(officer)
+    officer_client.get(reverse("sightings:order-detail", args=[order.id]))
+    client.force_login(auditor)
+    page = client.get(reverse("audit:access-log"), {"person": officer.username}).content.decode()
+    assert "viewed" in page and "wanted order" in page.lower()
+    korean = client.get(reverse("audit:access-log"), {"person": officer.username}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert "조회" in korean.content.decode()
