@@ -557,8 +557,7 @@ def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -
             "case": entry.case_number or "—",
         }
         if urgent:
-            marked = _("marked urgent (life in danger)")
-            detail = f"{detail} · {marked}"
+            detail = f"{detail} · {_('marked urgent (life in danger)')}"
         who = entry.approver.username if entry.approver else "—"
         flags.append(
             Flag(

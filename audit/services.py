@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -44,7 +43,6 @@ SAFEGUARDS = _(
     "destroy it when the case no longer needs it (PIPA Article 18(5))."
 )
 FOOTAGE_ACCESS_LIMIT = _("Access ends at %(until)s.")
-KOREA = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
 def _text(message: Any, **values: Any) -> str:
@@ -70,9 +68,7 @@ def ledger_record_footage(
     municipality = request.municipality
     safeguards = _text(SAFEGUARDS)
     if request.access_until:
-        # Written into the ledger as text a person reads: Korea's time to the minute, labelled.
-        until = timezone.localtime(request.access_until, KOREA).strftime("%Y-%m-%d %H:%M KST")
-        safeguards += " " + _text(FOOTAGE_ACCESS_LIMIT, until=until)
+        safeguards += " " + _text(FOOTAGE_ACCESS_LIMIT, until=timezone.localtime(request.access_until).isoformat())
     entry = DisclosureEntry(
         kind=DisclosureEntry.Kind.FOOTAGE,
         file_name=_text(FOOTAGE_FILE_NAME, municipality=municipality.name),

@@ -35,7 +35,7 @@
           interactive: false,
           style: { color: "#8a97a8", weight: 0.6, fillColor: "#e8edf3", fillOpacity: 1 },
         }).addTo(map).bringToBack();
-        map.attributionControl.addAttribution("Statistics Korea SGIS (KOGL Type 1) via vuski/admdongkor");
+        map.attributionControl.addAttribution("행정구역 경계 © 통계청 SGIS / southkorea-maps");
         root.setAttribute("data-basemap", "loaded");
       })
       .catch(function () { /* the markers still show without the outline map */ });
