@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
 
+import holidays
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Min, Q, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
@@ -222,14 +223,39 @@ def _repeated_lookups(since: dt.datetime, until: dt.datetime, limits: Thresholds
     return flags
 
 
-def _looks_outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
-    """People shown sightings, orders or footage before or after working hours (KST) or at weekends, per day."""
+def _time_of_day(field_name: str) -> dict[str, Any]:
+    """The hour, ISO weekday and date of a timestamp in the current zone (KST), for `_off_hours`."""
+    return {
+        "hour": ExtractHour(field_name),
+        "weekday": ExtractIsoWeekDay(field_name),
+        "day": TruncDate(field_name),
+    }
+
+
+def public_holidays(since: dt.datetime, until: dt.datetime) -> list[dt.date]:
+    """The public holidays (AUDIT_PUBLIC_HOLIDAYS, Korea's by default) between two instants, in local dates."""
+    if not settings.AUDIT_PUBLIC_HOLIDAYS:
+        return []
+    first, last = timezone.localdate(since), timezone.localdate(until)
+    calendar = holidays.country_holidays(settings.AUDIT_PUBLIC_HOLIDAYS, years=range(first.year, last.year + 1))
+    return sorted(day for day in calendar if first <= day <= last)
+
+
+def _off_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> Q:
+    """Before or after working hours, on a day that is not a working day, or on a public holiday."""
     start, end = limits.working_hours
+    off = Q(hour__lt=start) | Q(hour__gte=end) | ~Q(weekday__in=limits.working_days)
+    holidays_in_period = public_holidays(since, until)
+    return off | Q(day__in=holidays_in_period) if holidays_in_period else off
+
+
+def _looks_outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
+    """People shown sightings, orders or footage outside working hours (KST), at weekends or on holidays, per day."""
     rows = (
         _people_looks(since, until)
         .filter(shown__gt=0)
-        .annotate(hour=ExtractHour("at"), weekday=ExtractIsoWeekDay("at"), day=TruncDate("at"))
-        .filter(Q(hour__lt=start) | Q(hour__gte=end) | ~Q(weekday__in=limits.working_days))
+        .annotate(**_time_of_day("at"))
+        .filter(_off_hours(since, until, limits))
         .values("actor_id", "day")
         .annotate(n=Count("id"), shown=Sum("shown"), first=Min("at"), last=Max("at"))
         .order_by("-day", "-n")[:MAX_FLAGS_PER_KIND]
@@ -541,11 +567,10 @@ def _without_active_order(since: dt.datetime, until: dt.datetime, limits: Thresh
 
 
 def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
-    start, end = limits.working_hours
     entries = (
         DisclosureEntry.objects.filter(kind=DisclosureEntry.Kind.FOOTAGE, provided_at__gte=since, provided_at__lt=until)
-        .annotate(hour=ExtractHour("provided_at"), weekday=ExtractIsoWeekDay("provided_at"))
-        .filter(Q(hour__lt=start) | Q(hour__gte=end) | ~Q(weekday__in=limits.working_days))
+        .annotate(**_time_of_day("provided_at"))
+        .filter(_off_hours(since, until, limits))
         .select_related("approver", "footage_request")
         .order_by("-sequence")[:MAX_FLAGS_PER_KIND]
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -478,8 +479,14 @@ CELERY_BEAT_SCHEDULE["audit-tallies-flush"] = {"task": "audit.tallies_flush", "s
 # The auditor's anomaly flags (audit.anomalies, docs/LEDGER.md "Anomalies"): what counts as unusual. A flag asks
 # for a second look; the thresholds are named on the anomalies page.
 AUDIT_WORKING_HOURS = (env_int("AUDIT_WORKDAY_START_HOUR", 9, minimum=0), env_int("AUDIT_WORKDAY_END_HOUR", 18))
-# ISO weekdays (1 = Monday) that have working hours; public holidays are not modelled.
+# ISO weekdays (1 = Monday) that have working hours.
 AUDIT_WORKING_DAYS = tuple(int(day) for day in env_list("AUDIT_WORKING_DAYS", ["1", "2", "3", "4", "5"]))
+# Whose public holidays count as days off for those flags (a country code the `holidays` package knows; empty: none).
+AUDIT_PUBLIC_HOLIDAYS = env_str("AUDIT_PUBLIC_HOLIDAYS", "KR")
+if AUDIT_PUBLIC_HOLIDAYS and AUDIT_PUBLIC_HOLIDAYS not in holidays.list_supported_countries():
+    raise ImproperlyConfigured(
+        f"AUDIT_PUBLIC_HOLIDAYS={AUDIT_PUBLIC_HOLIDAYS!r} is not a country code with known holidays"
+    )
 AUDIT_REPEATED_LOOKS = env_int("AUDIT_REPEATED_LOOKS", 10, minimum=2)  # looks at one plate or order by one person
 AUDIT_REPEATED_LOOKS_WINDOW_MINUTES = env_int("AUDIT_REPEATED_LOOKS_WINDOW_MINUTES", 60, minimum=1)
 AUDIT_BULK_SIGHTINGS_PER_HOUR = env_int("AUDIT_BULK_SIGHTINGS_PER_HOUR", 1000, minimum=1)

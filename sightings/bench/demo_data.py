@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -169,7 +170,7 @@ def _demo_order_for_footage(agency: Agency) -> WantedOrder | None:
 
 
 def demo_footage_requests_seed(*, agency: Agency, officer: User) -> int:
-    """An undecided urgent request in each demo operator's queue (none added where one is still waiting)."""
+    """An undecided urgent request in each demo operator's queue (none added where one is still in time)."""
     from sightings.footage.services import footage_request_create
 
     order = _demo_order_for_footage(agency)
@@ -178,8 +179,12 @@ def demo_footage_requests_seed(*, agency: Agency, officer: User) -> int:
     now = timezone.now()
     made = 0
     for code in DEMO_OPERATOR_CENTRES:
+        # One made by an earlier run and left undecided has escalated by now; the newcomer gets a fresh one beside it.
         waiting = FootageRequest.objects.filter(
-            municipality__code=code, status=FootageRequest.Status.PENDING, requested_by=officer
+            municipality__code=code,
+            status=FootageRequest.Status.PENDING,
+            requested_by=officer,
+            created_at__gt=now - dt.timedelta(minutes=settings.FOOTAGE_URGENT_ESCALATE_MINUTES),
         )
         camera = Camera.objects.filter(municipality__code=code, active=True).order_by("code").first()
         if waiting.exists() or camera is None:

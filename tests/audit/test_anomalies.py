@@ -29,8 +29,10 @@ def _recent(weekday: int, hour: int) -> dt.datetime:
 
 @pytest.fixture(autouse=True)
 def _default_working_week(settings) -> None:
+    """Monday to Friday, nine to six; holidays only where a test asks (a recent Monday may be one)."""
     settings.AUDIT_WORKING_HOURS = (9, 18)
     settings.AUDIT_WORKING_DAYS = (1, 2, 3, 4, 5)
+    settings.AUDIT_PUBLIC_HOLIDAYS = ""
 
 
 def _flags() -> dict[str, list]:
@@ -89,6 +91,31 @@ def test_it_flags_footage_approved_outside_working_hours(
     entry = ledger_record_footage(request=request, approver=operator, files=[], provided_at=_recent(weekday, hour))
     [flag] = _flags()[Kind.OUTSIDE_HOURS]
     assert flag.entry_id == entry.id and flag.who == "operator"
+
+
+def _in_september_2026(day: int, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(2026, 9, day, hour, 15))
+
+
+def test_a_footage_approval_on_a_public_holiday_is_flagged(settings, order, camera, officer, operator):
+    settings.AUDIT_PUBLIC_HOLIDAYS = "KR"
+    chuseok, tuesday_before = _in_september_2026(25, 11), _in_september_2026(22, 11)  # a Friday and a Tuesday
+    approvals = []
+    for provided_at in (chuseok, tuesday_before):
+        request = footage_request_make(order=order, camera=camera, requested_by=officer)
+        approvals.append(ledger_record_footage(request=request, approver=operator, files=[], provided_at=provided_at))
+    flags = anomaly_flags(since=_in_september_2026(1, 0), until=_in_september_2026(30, 23))
+    assert [flag.entry_id for flag in flags[Kind.OUTSIDE_HOURS]] == [approvals[0].id]
+
+
+def test_public_holidays_are_korean_by_default_and_can_be_switched_off(settings):
+    from audit.anomalies import public_holidays
+
+    since, until = _in_september_2026(1, 0), _in_september_2026(30, 23)
+    settings.AUDIT_PUBLIC_HOLIDAYS = "KR"
+    assert public_holidays(since, until) == [dt.date(2026, 9, day) for day in (24, 25, 26)]  # Chuseok
+    settings.AUDIT_PUBLIC_HOLIDAYS = ""
+    assert public_holidays(since, until) == []
 
 
 @pytest.mark.parametrize("hour", [9, 17])

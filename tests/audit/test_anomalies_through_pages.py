@@ -26,6 +26,7 @@ def _around_the_clock(settings) -> None:
     """Every hour of every day is working time, so only the flag under test can fire whenever the suite runs."""
     settings.AUDIT_WORKING_HOURS = (0, 24)
     settings.AUDIT_WORKING_DAYS = (1, 2, 3, 4, 5, 6, 7)
+    settings.AUDIT_PUBLIC_HOLIDAYS = ""
 
 
 def _signed_in(user) -> Client:

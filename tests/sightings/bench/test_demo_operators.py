@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from sightings.bench.demo_data import DEMO_OPERATOR_CENTRES, demo_footage_request_next
 from sightings.bench.simulation import SimCamera, Traffic
@@ -21,6 +22,16 @@ def test_each_demo_operator_starts_with_an_urgent_request_to_decide():
     call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())  # no second pair
     waiting = FootageRequest.objects.filter(status=FootageRequest.Status.PENDING, urgent=True)
     assert sorted(waiting.values_list("municipality__code", flat=True)) == sorted(DEMO_OPERATOR_CENTRES)
+
+
+@pytest.mark.django_db
+def test_a_demo_started_again_later_adds_a_request_still_in_time_beside_the_escalated_one(settings):
+    call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+    long_ago = timezone.now() - dt.timedelta(minutes=settings.FOOTAGE_URGENT_ESCALATE_MINUTES + 1)
+    FootageRequest.objects.update(created_at=long_ago)
+    call_command("seed_demo", "--password", "pw-for-test-123", stdout=StringIO())
+    fresh = FootageRequest.objects.filter(status=FootageRequest.Status.PENDING, created_at__gt=long_ago)
+    assert sorted(fresh.values_list("municipality__code", flat=True)) == sorted(DEMO_OPERATOR_CENTRES)
 
 
 @pytest.mark.django_db
