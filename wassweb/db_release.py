@@ -9,7 +9,14 @@ that knows the request needs the database no more calls this after its last quer
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from channels.db import database_sync_to_async
 from django.db import connection
+
+T = TypeVar("T")
 
 
 def connection_release() -> None:
@@ -18,3 +25,21 @@ def connection_release() -> None:
     if connection.connection is None or connection.in_atomic_block or not getattr(connection, "pool", None):
         return
     connection.close()
+
+
+def database_read_off_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """`function` run from async code in the event loop's thread pool (not Django's one synchronous thread),
+    giving its connection back to the pool as soon as it returns.
+
+    Channels closes old connections around each call, but its test communicator switches that off, and a thread
+    of the pool that keeps a pooled connection holds one of the process's few slots for as long as it lives.
+    """
+
+    @functools.wraps(function)
+    def run_and_release(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection_release()
+
+    return database_sync_to_async(run_and_release, thread_sensitive=False)

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -20,6 +19,7 @@ from audit.services import socket_access_record
 from sightings.hits import selectors as hit_selectors
 from sightings.live.alerts import OFFICERS_GROUP, groups_for_access, municipality_group
 from sightings.permissions import AlertAccess, alert_access_for, alert_may_receive
+from wassweb.db_release import database_read_off_thread
 
 # Close codes: the browser script stops reconnecting on these.
 CLOSE_UNAUTHENTICATED = 4401
@@ -37,9 +37,8 @@ _access_cache: dict[int, tuple[float, asyncio.Future]] = {}
 _order_cache: dict[str, tuple[float, asyncio.Future]] = {}
 
 
-def _read_db(function):
-    # Off the thread that serves Django's synchronous HTTP views, so alerts never queue behind read uploads.
-    return database_sync_to_async(function, thread_sensitive=False)
+# Off the thread that serves Django's synchronous HTTP views, so alerts never queue behind read uploads.
+_read_db = database_read_off_thread
 
 
 async def _single_flight(cache: dict, key: Any, ttl: float, load) -> Any:

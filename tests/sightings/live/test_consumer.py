@@ -174,6 +174,18 @@ def test_it_closes_the_socket_of_a_person_deactivated_meanwhile_at_once(officer,
     assert run(scenario) == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
 
 
+def test_sockets_give_their_database_connections_back(settings, officer):
+    """More sockets than the pool holds connections, each on an event loop (and thread pool) of its own, as
+    reconnecting browsers bring: each connects at once, because none keeps a connection after its reads."""
+
+    async def connect_and_leave():
+        socket, connected, _ = await open_session_socket(officer)
+        await socket.disconnect()
+        return connected
+
+    assert all(run(connect_and_leave) for _ in range(max(settings.DB_POOL_MAX_SIZE, 1) + 2))
+
+
 def test_resume_replays_what_was_missed_in_order_without_duplicates(officer, order, camera, other_camera):
     async def scenario():
         socket, connected, _ = await open_session_socket(officer)
