@@ -10,10 +10,11 @@ DEMO_ENV := WASSWEB_MODE=demo
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# requirements-maps.txt: what manage.py build_basemap needs (and its tests); the served site does not.
+$(VENV)/.installed: requirements.txt requirements-maps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-maps.txt
 	touch $@
 
 ## Set up and serve the demo on http://127.0.0.1:8000 (SQLite, one process, simulated cameras).
@@ -65,7 +66,7 @@ format: venv
 ## Debian packages the browser tests need (headless Chromium and Korean fonts).
 browser-deps:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk ffmpeg
 
 clean-demo:
 	rm -f db.sqlite3

@@ -109,6 +109,19 @@ class PersonalKeyAuthentication(BearerKeyAuthentication):
             raise exceptions.PermissionDenied(_("This key's scope does not allow this endpoint."))
 
 
+class UnitKeyAuthentication(BearerKeyAuthentication):
+    """A patrol unit's terminal: a key of the `unit` scope, acting as its person for its one unit.
+
+    The unit endpoints take nothing else (a session or another key's scope is refused), and the default
+    PersonalKeyAuthentication refuses a unit key everywhere else: the key opens the unit's own endpoints only.
+    """
+
+    def check_scope(self, request: Request, api_key: ApiKey) -> None:
+        if api_key.scope != ApiKey.Scope.UNIT or api_key.unit_id is None or api_key.user_id is None:
+            access_event_record(request=request, action="key-scope", allowed=False, api_key=api_key, obj=api_key)
+            raise exceptions.PermissionDenied(_("Only a patrol unit's own key (scope unit) may use this endpoint."))
+
+
 class SessionOrKeyAuthentication(SessionAuthentication):
     """The API's session authentication, which challenges a request that came with a bearer key.
 
@@ -143,6 +156,17 @@ class PersonalKeySchema(BearerKeySchema):
     description = (
         "A person's own API key (`manage.py create_api_key --user <username>`, scope `api`): the API acts as "
         "that person, with their role and permissions."
+    )
+
+
+class UnitKeySchema(BearerKeySchema):
+    """The same header on the unit terminal's endpoints, where only the unit's own key is taken."""
+
+    target_class = UnitKeyAuthentication
+    name = "unitKey"
+    description = (
+        "A patrol unit terminal's key (`manage.py create_api_key --user <username> --unit <call sign>`, scope "
+        "`unit`): it reports and receives for that one unit only."
     )
 
 

@@ -102,7 +102,7 @@ class ApiKeyChangeRefused(ValueError):
 
 
 # Fixed when a key is made: changing any of them would make an existing key do something it was not made for.
-API_KEY_FIXED_FIELDS = ("prefix", "secret_hash", "scope", "municipality", "user", "allowed_networks")
+API_KEY_FIXED_FIELDS = ("prefix", "secret_hash", "scope", "municipality", "user", "unit", "allowed_networks")
 
 
 def _api_key_changes_refused(stored: dict[str, Any], wanted: dict[str, Any]) -> str | None:
@@ -112,7 +112,7 @@ def _api_key_changes_refused(stored: dict[str, Any], wanted: dict[str, Any]) -> 
     expiry and relabelling are allowed; anything that would bring a key back or widen it is not.
     """
     for name in API_KEY_FIXED_FIELDS:
-        attname = f"{name}_id" if name in ("municipality", "user") else name
+        attname = f"{name}_id" if name in ("municipality", "user", "unit") else name
         if attname in wanted and wanted[attname] != stored[attname]:
             return f"an API key's {name} is fixed when it is made"
     if "revoked_at" in wanted and stored["revoked_at"] is not None and wanted["revoked_at"] != stored["revoked_at"]:
@@ -125,7 +125,7 @@ def _api_key_changes_refused(stored: dict[str, Any], wanted: dict[str, Any]) -> 
 class ApiKeyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         """Bulk updates obey the same rule as save(): no key is revived or re-scoped this way either."""
-        guarded = {"revoked_at", "expires_at", *API_KEY_FIXED_FIELDS, "municipality_id", "user_id"}
+        guarded = {"revoked_at", "expires_at", *API_KEY_FIXED_FIELDS, "municipality_id", "user_id", "unit_id"}
         if guarded.intersection(kwargs):
             wanted = {ApiKey._meta.get_field(name).attname: value for name, value in kwargs.items() if name in guarded}
             if any(hasattr(value, "resolve_expression") for value in wanted.values()):
@@ -148,6 +148,7 @@ class ApiKey(models.Model):
         READS = "reads", _("Submit plate reads")
         ALERTS = "alerts", _("Receive live alerts")
         API = "api", _("Use the API as the owning person")
+        UNIT = "unit", _("Patrol unit terminal")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("label"), max_length=80)
@@ -159,6 +160,10 @@ class ApiKey(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    # A unit key's patrol unit: the key reports that unit's position and status and receives its assignments.
+    unit = models.ForeignKey(
+        "sightings.PatrolUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="api_keys"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires at"))
@@ -181,6 +186,12 @@ class ApiKey(models.Model):
                 name="accounts_apikey_one_owner",
                 condition=Q(municipality__isnull=False, user__isnull=True)
                 | Q(municipality__isnull=True, user__isnull=False),
+            ),
+            # A unit key is a person's key bound to one patrol unit; no other key names a unit.
+            models.CheckConstraint(
+                name="accounts_apikey_unit_scope_has_unit",
+                condition=Q(scope="unit", unit__isnull=False, user__isnull=False)
+                | (~Q(scope="unit") & Q(unit__isnull=True)),
             ),
         ]
 

@@ -16,7 +16,7 @@ from accounts.models import ApiKey, User
 from wassweb.ttl_cache import Snapshot
 
 if TYPE_CHECKING:
-    from sightings.models import Municipality
+    from sightings.models import Municipality, PatrolUnit
 
 INTEGRATION_KEY_DAYS = 365
 PERSONAL_KEY_DAYS = 90
@@ -46,11 +46,13 @@ def api_key_create(
     name: str,
     municipality: Municipality | None = None,
     user: User | None = None,
+    unit: PatrolUnit | None = None,
     scope: str | None = None,
     expires_at: dt.datetime | None = None,
     allowed_networks: str = "",
 ) -> tuple[ApiKey, str]:
-    """A new key for a municipality's integration (scope reads) or a person (scope api or alerts).
+    """A new key for a municipality's integration (scope reads) or a person (scope api or alerts), or a patrol
+    unit's terminal (scope unit: a key of an officer of the unit's agency, bound to the unit).
 
     Returns the stored key and the raw key text, which exists nowhere else: show it once.
     """
@@ -61,11 +63,15 @@ def api_key_create(
         if scope != ApiKey.Scope.READS:
             raise ApiKeyError("an integration key has the reads scope")
     else:
-        scope = scope or ApiKey.Scope.API
-        if scope not in (ApiKey.Scope.API, ApiKey.Scope.ALERTS):
-            raise ApiKeyError("a personal key has the api or alerts scope")
+        scope = scope or (ApiKey.Scope.UNIT if unit is not None else ApiKey.Scope.API)
+        if scope not in (ApiKey.Scope.API, ApiKey.Scope.ALERTS, ApiKey.Scope.UNIT):
+            raise ApiKeyError("a personal key has the api, alerts or unit scope")
         if not user.is_active:
             raise ApiKeyError(f"{user.username} is not active")
+    if (scope == ApiKey.Scope.UNIT) != (unit is not None):
+        raise ApiKeyError("a key of the unit scope names one patrol unit, and only such a key does")
+    if unit is not None and not (user.role == User.Role.OFFICER and user.agency_id == unit.agency_id):
+        raise ApiKeyError(f"a unit key belongs to an officer of {unit.call_sign}'s agency")
     name = name.strip()
     if not name:
         raise ApiKeyError("a key needs a label")
@@ -86,6 +92,7 @@ def api_key_create(
                     scope=scope,
                     municipality=municipality,
                     user=user,
+                    unit=unit,
                     expires_at=expires_at,
                     allowed_networks=allowed_networks,
                 )

@@ -46,6 +46,11 @@ SCAN_LIMIT = 50_000
 # What a person looking at a plate or an order is recorded as (wassweb.access_note.describe_object).
 ORDER_KIND = "wantedorder"
 SIGHTING_KIND = "sighting"
+# The ledger's scans list the period's newest entries first. Ordered by the sequence itself, PostgreSQL walks the
+# sequence index back from the ledger's end, filtering by period, until it has MAX_FLAGS_PER_KIND: through the
+# whole ledger when the period has fewer. Ordered by this expression (the same order) it reads the period by a
+# time index and sorts what it found.
+NEWEST_FIRST = (F("sequence") + 0).desc()
 
 
 class Kind:
@@ -521,7 +526,7 @@ def _without_active_order(since: dt.datetime, until: dt.datetime, limits: Thresh
         DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until)
         .filter(inactive_at_provision)
         .select_related("order", "requester")
-        .order_by("-sequence")[:MAX_FLAGS_PER_KIND]
+        .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
     )
     flags = [
         Flag(
@@ -572,7 +577,7 @@ def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -
         .annotate(**_time_of_day("provided_at"))
         .filter(_off_hours(since, until, limits))
         .select_related("approver", "footage_request")
-        .order_by("-sequence")[:MAX_FLAGS_PER_KIND]
+        .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
     )
     flags = []
     for entry in entries:
@@ -633,7 +638,7 @@ def _same_body(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> li
             | Q(approver__municipality__isnull=False, approver__municipality=F("requester__municipality"))
         )
         .select_related("approver", "requester")
-        .order_by("-sequence")[:MAX_FLAGS_PER_KIND]
+        .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
     )
     return [
         Flag(

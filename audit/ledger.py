@@ -26,7 +26,7 @@ CHAINED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 # later, or one removed, still changes the hash: the canonical form stays a function of the stored row.
 LATER_FIELDS: dict[type[models.Model], frozenset[str]] = {
     AccessLogEntry: frozenset({"role", "agency_id", "municipality_id", "shown", "filters", "reason"}),
-    DisclosureEntry: frozenset({"plate"}),
+    DisclosureEntry: frozenset({"plate", "live_view_id", "viewers"}),
 }
 _UNSET = (None, "")
 

@@ -31,6 +31,10 @@ class DisclosureEntry(models.Model):
     class Kind(models.TextChoices):
         LOCATION = "location", _("Location of a wanted vehicle")
         FOOTAGE = "footage", _("CCTV footage")
+        # A live view: one entry when the centre approves it, a second when it ends, with the actual end and
+        # who watched (the ledger is append-only, so the end cannot be written into the first).
+        LIVE = "live", _("Live CCTV video")
+        LIVE_END = "live_end", _("Live CCTV video: end of the session")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
@@ -84,6 +88,9 @@ class DisclosureEntry(models.Model):
     # The vehicle whose location or footage was disclosed, as read (an order's plate when no read is named):
     # kept with the entry so a data subject's request (PIPA Art. 35) is answered after the sighting is purged.
     plate = models.CharField(_("plate"), max_length=20, blank=True, default="")
+    # Live views: both entries of a session name it; the closing entry lists who watched (docs/LIVE_VIEW.md).
+    live_view = unconstrained_reference("sightings.LiveView")
+    viewers = models.JSONField(_("viewers"), null=True, blank=True, default=None)
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -99,10 +106,81 @@ class DisclosureEntry(models.Model):
             models.Index(fields=["case_number"], name="audit_disclosure_case"),
             # Everything disclosed about one vehicle (a data subject's request).
             models.Index(fields=["plate", "provided_at"], name="audit_disclosure_plate"),
+            # Anomaly scans of footage provisions in a period (audit.anomalies._outside_hours, _same_body): the
+            # period's footage entries only, not every location entry of the period.
+            models.Index(fields=["kind", "provided_at"], name="audit_disclosure_kind_time"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.kind} {self.legal_basis} → {self.recipient}"
+
+
+class DisclosureMonth(models.Model):
+    """How many ledger entries one month holds of one kind, legal basis, crime category and providing body.
+
+    Not part of the ledger and not chained: an ordinary table of counts, added to in the transaction that
+    appends the entries (audit.disclosure_months), so the statistics and transparency pages read a few hundred
+    rows a month instead of the ledger. The month is the site's time zone's.
+    """
+
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DisclosureEntry.Kind.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=10, choices=LEGAL_BASIS_CHOICES)
+    # The crime category of the entry's order when the entry was written; empty for an entry without one.
+    crime = models.CharField(_("crime category"), max_length=40, blank=True, default="")
+    municipality = models.ForeignKey(
+        "sightings.Municipality", verbose_name=_("providing body"), on_delete=models.PROTECT, related_name="+"
+    )
+    disclosures = models.PositiveBigIntegerField(_("disclosures"))
+
+    class Meta:
+        verbose_name = _("disclosures in a month")
+        verbose_name_plural = _("disclosures by month")
+        constraints = [
+            # One row per key (the writers add to it); its index also serves the pages' month ranges.
+            models.UniqueConstraint(
+                fields=["month", "kind", "legal_basis", "crime", "municipality"], name="audit_disclosuremonth_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.kind} {self.legal_basis} {self.crime} {self.municipality_id}: {self.disclosures}"
+        )
+
+
+class DisclosurePublicationMonth(models.Model):
+    """A month's provisions as the transparency page publishes them (PIPA 18(4)): per providing body, legal basis,
+    kind, crime category, receiving body and items provided, how many and the last one.
+
+    Like DisclosureMonth an ordinary table of counts kept by the ledger's writers (audit.disclosure_months).
+    """
+
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DisclosureEntry.Kind.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=10, choices=LEGAL_BASIS_CHOICES)
+    crime = models.CharField(_("crime category"), max_length=40, blank=True, default="")
+    municipality = models.ForeignKey(
+        "sightings.Municipality", verbose_name=_("providing body"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.CharField(_("receiving body"), max_length=200)
+    data_items = models.CharField(_("data items provided"), max_length=300)
+    disclosures = models.PositiveBigIntegerField(_("disclosures"))
+    last_provided_at = models.DateTimeField(_("last provision"))
+
+    class Meta:
+        verbose_name = _("published disclosures in a month")
+        verbose_name_plural = _("published disclosures by month")
+        constraints = [
+            # One row per key (the writers add to it); its index also serves the page's month.
+            models.UniqueConstraint(
+                fields=["month", "kind", "legal_basis", "crime", "municipality", "recipient", "data_items"],
+                name="audit_disclosurepublication_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} {self.legal_basis} {self.recipient}: {self.disclosures}"
 
 
 class AccessLogEntry(models.Model):
@@ -162,6 +240,14 @@ class AccessLogEntry(models.Model):
             # The auditor's filters by municipality and by role within a period.
             models.Index(fields=["municipality", "at"], name="audit_access_muni_at"),
             models.Index(fields=["role", "at"], name="audit_access_role_at"),
+            # Refusals in a period: the anomaly scan's suspects (audit.anomalies._refusals_in_a_row, people with
+            # enough refusals at all) and the access log's "refused" and "denied" filters. Partial: a few per cent
+            # of the rows, so it costs the request's own entry little to keep.
+            models.Index(
+                fields=["at"],
+                name="audit_access_refused_at",
+                condition=models.Q(outcome__in=["denied", "not-found"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from audit.disclosure_months import disclosures_count
 from audit.ledger import lock_chain_head, seal
 from audit.models import AccessLogEntry, DisclosureEntry
 from audit.purposes import CRIME_CATEGORIES
@@ -24,7 +25,7 @@ from audit.purposes import CRIME_CATEGORIES
 if TYPE_CHECKING:
     from accounts.models import User
     from audit.models import LedgerCorrection as LedgerCorrectionType
-    from sightings.models import Camera, FootageRequest, Sighting, WantedOrder
+    from sightings.models import Camera, FootageRequest, LiveView, Sighting, WantedOrder
 
 # The access log's security events also go to the log, where operators watch refusals as they happen.
 security_logger = logging.getLogger("wassweb.security")
@@ -43,6 +44,13 @@ SAFEGUARDS = _(
     "destroy it when the case no longer needs it (PIPA Article 18(5))."
 )
 FOOTAGE_ACCESS_LIMIT = _("Access ends at %(until)s.")
+LIVE_DATA_ITEMS = _("Live CCTV video of camera %(camera)s for the period given")
+LIVE_FORM = _(
+    "Live viewing through the centre's video server at signed, expiring addresses; no recording is provided; "
+    "every fetch of the address is logged"
+)
+LIVE_END_DATA_ITEMS = _("End of live view %(view)s: the period it ran and who watched")
+LIVE_LIMIT = _("The picture stops at %(until)s at the latest, or when either side ends it.")
 
 
 def _text(message: Any, **values: Any) -> str:
@@ -96,6 +104,72 @@ def ledger_record_footage(
     )
     seal([entry], lock_chain_head(DisclosureEntry))
     entry.save(force_insert=True)
+    disclosures_count([(entry, request.order.crime if request.order_id else "")])
+    return entry
+
+
+def _live_view_entry(live_view: LiveView, **fields: Any) -> DisclosureEntry:
+    camera, municipality, order = live_view.camera, live_view.municipality, live_view.order
+    return DisclosureEntry(
+        file_name=_text(FOOTAGE_FILE_NAME, municipality=municipality.name),
+        recipient=live_view.agency.name,
+        purpose=live_view.reason,
+        legal_basis=order.legal_basis,
+        form=_text(LIVE_FORM),
+        recipient_agency_id=live_view.agency_id,
+        municipality=municipality,
+        provider=_text(PROVIDER_NAME, municipality=str(municipality)),
+        requester_id=live_view.requested_by_id,
+        approver_id=live_view.decided_by_id,
+        case_number=order.case_number,
+        order_id=order.id,
+        sighting_id=live_view.sighting_id,
+        camera=camera,
+        plate=(order.plate or order.pattern)[:20],
+        live_view_id=live_view.id,
+        **fields,
+    )
+
+
+@transaction.atomic
+def ledger_record_live_view(*, live_view: LiveView) -> DisclosureEntry:
+    """The entry of kind live written when the centre approves a live view: who may watch which camera until when."""
+    camera = live_view.camera
+    entry = _live_view_entry(
+        live_view,
+        kind=DisclosureEntry.Kind.LIVE,
+        data_items=_text(LIVE_DATA_ITEMS, camera=f"{camera.code} {camera.name}")[:300],
+        provided_at=live_view.decided_at,
+        window_start=live_view.decided_at,
+        window_end=live_view.approved_until,
+        safeguards=_text(SAFEGUARDS)
+        + " "
+        + _text(LIVE_LIMIT, until=timezone.localtime(live_view.approved_until).isoformat()),
+    )
+    seal([entry], lock_chain_head(DisclosureEntry))
+    entry.save(force_insert=True)
+    disclosures_count([(entry, live_view.order.crime)])
+    return entry
+
+
+@transaction.atomic
+def ledger_record_live_view_end(*, live_view: LiveView, viewers: Sequence[Mapping[str, Any]]) -> DisclosureEntry:
+    """The closing entry of a live view (append-only: the approval's entry is never changed): the period the
+    session actually ran, who ended it, and each viewer with their first and last fetch of the stream address."""
+    entry = _live_view_entry(
+        live_view,
+        kind=DisclosureEntry.Kind.LIVE_END,
+        data_items=_text(LIVE_END_DATA_ITEMS, view=str(live_view.id))[:300],
+        provided_at=live_view.ended_at,
+        # From the first fetch of the picture (the approval when nobody watched) to the actual end.
+        window_start=live_view.started_at or live_view.decided_at,
+        window_end=live_view.ended_at,
+        safeguards=_text(SAFEGUARDS),
+        viewers=[dict(viewer) for viewer in viewers],
+    )
+    seal([entry], lock_chain_head(DisclosureEntry))
+    entry.save(force_insert=True)
+    disclosures_count([(entry, live_view.order.crime)])
     return entry
 
 
@@ -125,7 +199,7 @@ def ledger_record_locations(
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         data_items, form, safeguards = str(LOCATION_DATA_ITEMS), str(LOCATION_FORM), str(SAFEGUARDS)
-        entries = []
+        entries, crimes = [], []
         for sighting in sightings:
             order, camera = orders[str(sighting.order_id)], cameras[str(sighting.camera_id)]
             municipality = camera.municipality
@@ -157,10 +231,66 @@ def ledger_record_locations(
                     plate=sighting.plate[:20],
                 )
             )
+            crimes.append(order.crime)
     with transaction.atomic():
         seal(entries, lock_chain_head(DisclosureEntry))
         DisclosureEntry.objects.bulk_create(entries)
+        disclosures_count(zip(entries, crimes, strict=True))
     return entries
+
+
+# A hit's location sent on to a patrol unit's terminal (sightings.units): the unit is the receiving body.
+UNIT_RECIPIENT = _("Patrol unit %(unit)s, %(agency)s")
+UNIT_PURPOSE = _("Sending patrol unit %(unit)s to a vehicle wanted for %(crime)s")
+UNIT_DATA_ITEMS = _("plate, time, camera location, plate/vehicle photos, the vehicle's trail and likely next cameras")
+UNIT_FORM = _("Real-time push to the patrol unit's terminal through wassweb")
+
+
+@transaction.atomic
+def ledger_record_unit_location(
+    *,
+    sighting: Sighting,
+    order: WantedOrder,
+    camera: Camera,
+    unit_call_sign: str,
+    unit_agency: Any,
+    dispatched_by: User,
+) -> DisclosureEntry:
+    """One ledger entry of kind location for a hit's location given to a patrol unit, in the dispatch's transaction.
+
+    order needs its agency, camera its municipality and province; unit_agency is the unit's Agency. The officer
+    who dispatched is the requester: it was their decision to give the location to the unit.
+    """
+    municipality = camera.municipality
+    entry = DisclosureEntry(
+        kind=DisclosureEntry.Kind.LOCATION,
+        file_name=_text(LOCATION_FILE_NAME, municipality=municipality.name),
+        recipient=_text(UNIT_RECIPIENT, unit=unit_call_sign, agency=unit_agency.name)[:200],
+        purpose=_text(UNIT_PURPOSE, unit=unit_call_sign, crime=_crime_label(order.crime)),
+        legal_basis=order.legal_basis,
+        data_items=_text(UNIT_DATA_ITEMS)[:300],
+        provided_at=timezone.now(),
+        window_start=sighting.seen_at,
+        window_end=sighting.seen_at,
+        form=_text(UNIT_FORM),
+        safeguards=_text(SAFEGUARDS),
+        recipient_agency_id=unit_agency.pk,
+        municipality=municipality,
+        provider=_text(PROVIDER_NAME, municipality=str(municipality)),
+        requester_id=dispatched_by.pk,
+        approver=None,
+        case_number=order.case_number,
+        order_id=order.id,
+        sighting_id=sighting.id,
+        camera_id=camera.id,
+        footage_request_id=None,
+        file_hashes=[],
+        plate=sighting.plate[:20],
+    )
+    seal([entry], lock_chain_head(DisclosureEntry))
+    entry.save(force_insert=True)
+    disclosures_count([(entry, order.crime)])
+    return entry
 
 
 def _actor(actor: Any) -> tuple[Any, str]:
@@ -274,7 +404,15 @@ def access_entry_write(
     return entry
 
 
-def socket_access_record(*, scope: dict[str, Any], user: Any, allowed: bool, subscribed: Sequence[str] = ()) -> None:
+def socket_access_record(
+    *,
+    scope: dict[str, Any],
+    user: Any,
+    allowed: bool,
+    subscribed: Sequence[str] = (),
+    object_type: str = "alerts",
+    refusal: str = "this role receives no live alerts",
+) -> None:
     """A person's WebSocket subscription (or its refusal): one entry when the socket is accepted or turned away.
 
     Frames that follow are hits, each of which is a disclosure in the ledger already.
@@ -296,10 +434,10 @@ def socket_access_record(*, scope: dict[str, Any], user: Any, allowed: bool, sub
         agency_id=user.agency_id,
         municipality_id=user.municipality_id,
         action="subscribe",
-        object_type="alerts",
+        object_type=object_type,
         filters=("groups=" + ",".join(subscribed))[:300] if subscribed else "",
         outcome=AccessLogEntry.Outcome.ALLOWED if allowed else AccessLogEntry.Outcome.DENIED,
-        reason="" if allowed else "this role receives no live alerts",
+        reason="" if allowed else refusal[:200],
         ip=ip,
         path=str(scope.get("path", ""))[:300],
         at=timezone.now(),

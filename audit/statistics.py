@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from audit.models import DisclosureEntry
+from audit.models import DisclosureEntry, DisclosureMonth
 from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 
 
@@ -65,19 +64,22 @@ def pivot(records: Iterable[dict[str, Any]], months: list[dt.date], label: Calla
 
 
 def disclosure_statistics(*, months: list[dt.date]) -> dict[str, Pivot]:
-    """Disclosures per month by legal basis, by providing municipality and by purpose."""
-    since, until = month_bounds(months[0], months[-1])
+    """Disclosures per month by legal basis, by providing municipality and by purpose.
+
+    From the monthly counts kept as entries are written (audit.disclosure_months), not from the ledger itself.
+    """
     monthly = (
-        DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until)
-        .annotate(month=TruncMonth("provided_at"))
+        DisclosureMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+        # A live view's closing entry completes its approval's entry: one session, one provision.
+        .exclude(kind=DisclosureEntry.Kind.LIVE_END)
         .order_by()
     )
-    by_basis = monthly.values("month", "legal_basis").annotate(n=Count("id"))
+    by_basis = monthly.values("month", "legal_basis").annotate(n=Sum("disclosures"))
     by_municipality = monthly.values(
         "month", "municipality__code", "municipality__province__name", "municipality__name"
-    ).annotate(n=Count("id"))
+    ).annotate(n=Sum("disclosures"))
     # The purpose as the order's crime category under its legal basis, never the officer's free text.
-    by_purpose = monthly.values("month", "order__crime", "legal_basis").annotate(n=Count("id"))
+    by_purpose = monthly.values("month", "crime", "legal_basis").annotate(n=Sum("disclosures"))
     return {
         "legal_basis": pivot(by_basis, months, lambda r: r["legal_basis"]),
         "municipality": pivot(
@@ -91,7 +93,7 @@ def disclosure_statistics(*, months: list[dt.date]) -> dict[str, Pivot]:
 
 def purpose_label(record: dict[str, Any]) -> str:
     """ "Robbery · 18-2-7 (investigation of a crime)": the category and the basis it was disclosed under."""
-    category = CRIME_CATEGORIES.get(record["order__crime"] or "")
+    category = CRIME_CATEGORIES.get(record["crime"] or "")
     basis = LEGAL_BASES.get(record["legal_basis"])
     crime = str(category.label) if category else gettext("order no longer on record")
     return f"{crime} · {record['legal_basis']}" + (f" — {basis.text}" if basis else "")

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 
 from audit.heads import CHAINS, latest_statements, public_key_hex, statement_message
-from audit.models import DisclosureEntry, ledger_reference
+from audit.models import DisclosureEntry, DisclosureMonth, DisclosurePublicationMonth, ledger_reference
 from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 from audit.statistics import month_bounds
 
@@ -30,7 +31,7 @@ class MunicipalityMonth:
 COUNTED = ("hits", "confirmed", "misread", "footage_requests", "footage_approved", "footage_denied")
 
 
-def _municipality_rows(since: dt.datetime, until: dt.datetime) -> list[MunicipalityMonth]:
+def _municipality_rows(month: dt.date, since: dt.datetime, until: dt.datetime) -> list[MunicipalityMonth]:
     # Sightings' tables, through the ledger's relations (audit does not import sightings): the verdicts on
     # sightings and the footage requests are not all in the ledger (a denied request discloses nothing).
     Sighting, FootageRequest, Municipality = (
@@ -44,14 +45,13 @@ def _municipality_rows(since: dt.datetime, until: dt.datetime) -> list[Municipal
         for key, value in counts.items():
             row[key] += value
 
-    # A hit delivered to the police is a location disclosure: the ledger keeps the count after sightings go.
+    # A hit delivered to the police is a location disclosure: the ledger keeps the count after sightings go
+    # (its monthly counts, audit.disclosure_months).
     for row in (
-        DisclosureEntry.objects.filter(
-            kind=DisclosureEntry.Kind.LOCATION, provided_at__gte=since, provided_at__lt=until
-        )
+        DisclosureMonth.objects.filter(kind=DisclosureEntry.Kind.LOCATION, month=month)
         .order_by()
         .values("municipality_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("disclosures"))
     ):
         add(row["municipality_id"], hits=row["n"])
     for row in (
@@ -89,15 +89,15 @@ def _municipality_rows(since: dt.datetime, until: dt.datetime) -> list[Municipal
     return result
 
 
-def _by_legal_basis(since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+def _by_legal_basis(month: dt.date) -> list[dict[str, Any]]:
     counts = {
         row["legal_basis"]: row
-        for row in DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until)
+        for row in DisclosureMonth.objects.filter(month=month)
         .order_by()
         .values("legal_basis")
         .annotate(
-            location=Count("id", filter=Q(kind=DisclosureEntry.Kind.LOCATION)),
-            footage=Count("id", filter=Q(kind=DisclosureEntry.Kind.FOOTAGE)),
+            location=Coalesce(Sum("disclosures", filter=Q(kind=DisclosureEntry.Kind.LOCATION)), 0),
+            footage=Coalesce(Sum("disclosures", filter=Q(kind=DisclosureEntry.Kind.FOOTAGE)), 0),
         )
     }
     return [
@@ -110,11 +110,13 @@ def _by_legal_basis(since: dt.datetime, until: dt.datetime) -> list[dict[str, An
     ]
 
 
-def _publication_list(since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+def _publication_list(month: dt.date) -> list[dict[str, Any]]:
     """PIPA 18(4): provisions under items other than 1 and 7 — basis, purpose and scope, per providing body."""
     codes = [code for code, basis in LEGAL_BASES.items() if basis.requires_publication]
     rows = (
-        DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until, legal_basis__in=codes)
+        # The month's counts kept as entries are written (audit.disclosure_months), not the ledger itself.
+        DisclosurePublicationMonth.objects.filter(month=month, legal_basis__in=codes)
+        .exclude(kind=DisclosureEntry.Kind.LIVE_END)  # the session's approval entry stands for it
         .order_by()
         .values(
             "municipality__code",
@@ -124,14 +126,14 @@ def _publication_list(since: dt.datetime, until: dt.datetime) -> list[dict[str, 
             "kind",
             "data_items",
             "recipient",
-            "order__crime",
+            "crime",
         )
-        .annotate(n=Count("id"), last=Max("provided_at"))
+        .annotate(n=Sum("disclosures"), last=Max("last_provided_at"))
     )
     kinds = dict(DisclosureEntry.Kind.choices)
     published = []
     for row in rows:
-        category = CRIME_CATEGORIES.get(row["order__crime"] or "")
+        category = CRIME_CATEGORIES.get(row["crime"] or "")
         published.append(
             {
                 "municipality": f"{row['municipality__province__name']} {row['municipality__name']}",
@@ -146,7 +148,17 @@ def _publication_list(since: dt.datetime, until: dt.datetime) -> list[dict[str, 
                 "last": row["last"],
             }
         )
-    published.sort(key=lambda item: (item["code"], item["basis"].item, str(item["purpose"])))
+    # Ties broken by kind, receiving body and scope: the counts' rows come in no particular order.
+    published.sort(
+        key=lambda item: (
+            item["code"],
+            item["basis"].item,
+            str(item["purpose"]),
+            str(item["kind"]),
+            item["recipient"],
+            str(item["scope"]),
+        )
+    )
     return published
 
 
@@ -181,14 +193,14 @@ def published_chain_heads() -> dict[str, Any]:
 
 def transparency_report(*, month: dt.date) -> dict[str, Any]:
     since, until = month_bounds(month, month)
-    rows = _municipality_rows(since, until)
+    rows = _municipality_rows(month, since, until)
     totals = MunicipalityMonth("", "", **{key: sum(getattr(row, key) for row in rows) for key in COUNTED})
     return {
         "month": month,
         "municipalities": rows,
         "totals": totals,
-        "by_legal_basis": _by_legal_basis(since, until),
-        "publication": _publication_list(since, until),
+        "by_legal_basis": _by_legal_basis(month),
+        "publication": _publication_list(month),
         "retention": retention_in_force(),
         "chain_heads": published_chain_heads(),
     }

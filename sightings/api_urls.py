@@ -4,8 +4,10 @@ from django.urls import path
 
 from sightings.footage import apis as footage_apis
 from sightings.hits import apis as hit_apis
+from sightings.live_views import apis as live_view_apis
 from sightings.orders import apis as order_apis
 from sightings.reads.api import ReadsSubmitApi
+from sightings.units import apis as unit_apis
 
 urlpatterns: list = [
     path("sightings/", hit_apis.SightingListApi.as_view(), name="sightings"),
@@ -23,6 +25,14 @@ urlpatterns: list = [
         name="sighting-photo",
     ),
     path("reads/", ReadsSubmitApi.as_view(), name="reads"),
+    path("units/", unit_apis.UnitListApi.as_view(), name="units"),
+    path("units/<str:call_sign>/position/", unit_apis.UnitPositionApi.as_view(), name="unit-position"),
+    path("units/<str:call_sign>/status/", unit_apis.UnitStatusApi.as_view(), name="unit-status"),
+    path(
+        "units/<str:call_sign>/assignment/photos/<str:kind>/",
+        unit_apis.UnitAssignmentPhotoApi.as_view(),
+        name="unit-assignment-photo",
+    ),
     path("orders/", order_apis.OrderListCreateApi.as_view(), name="orders"),
     path("orders/<uuid:order_id>/", order_apis.OrderDetailApi.as_view(), name="order"),
     path("orders/<uuid:order_id>/renew/", order_apis.OrderRenewApi.as_view(), name="order-renew"),
@@ -46,4 +56,10 @@ urlpatterns: list = [
         footage_apis.FootageFileDownloadApi.as_view(),
         name="footage-file-download",
     ),
+    path("live-views/", live_view_apis.LiveViewListCreateApi.as_view(), name="live-views"),
+    path("live-views/<uuid:view_id>/", live_view_apis.LiveViewDetailApi.as_view(), name="live-view"),
+    path("live-views/<uuid:view_id>/approve/", live_view_apis.LiveViewApproveApi.as_view(), name="live-view-approve"),
+    path("live-views/<uuid:view_id>/deny/", live_view_apis.LiveViewDenyApi.as_view(), name="live-view-deny"),
+    path("live-views/<uuid:view_id>/end/", live_view_apis.LiveViewEndApi.as_view(), name="live-view-end"),
+    path("live-views/<uuid:view_id>/stream/", live_view_apis.LiveViewStreamApi.as_view(), name="live-view-stream"),
 ]

@@ -184,6 +184,16 @@ class OrderEvent(models.Model):
         return f"{self.order} {self.kind}"
 
 
+class AssignmentStatus(models.TextChoices):
+    """Where a dispatched patrol unit is with a hit: the last two close the assignment."""
+
+    ASSIGNED = "assigned", _("Assigned")
+    EN_ROUTE = "en_route", _("En route")
+    ON_SCENE = "on_scene", _("On scene")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    ARRESTED = "arrested", _("Arrested")
+
+
 def sighting_photo_path(instance: Sighting, filename: str) -> str:
     return f"sightings/{instance.seen_at:%Y/%m/%d}/{instance.id}/{filename}"
 
@@ -228,6 +238,11 @@ class Sighting(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # What the dispatched unit last reported about this hit (en route, on scene, lost contact, arrested).
+    dispatch_status = models.CharField(
+        _("unit's report"), max_length=12, choices=AssignmentStatus.choices, blank=True, default=""
+    )
+    dispatch_status_at = models.DateTimeField(_("unit's report at"), null=True, blank=True)
     # Position in the live alert stream, given after commit in commit order, so "everything after N" never
     # skips a hit that committed late (docs/ALERTS.md). Unique, hence indexed: replay reads position > N.
     stream_position = models.BigIntegerField(_("alert stream position"), null=True, blank=True, unique=True)
@@ -407,3 +422,220 @@ class LookbackRead(models.Model):
 
     def __str__(self) -> str:
         return f"look-back read {self.pk}"
+
+
+class LiveVideoServer(models.Model):
+    """A centre's video server: where its live streams are fetched and the secret their addresses are signed with.
+
+    The secret is shared with the centre, whose server checks every request (sightings.live_views.stream_signing);
+    it is shown once when set (manage.py live_video_server) and never in a page.
+    """
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.PROTECT, related_name="live_video_server")
+    base_url = models.URLField(_("video server address"), max_length=200)
+    secret = models.BinaryField(max_length=32, default=secrets.token_bytes, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("live video server")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.base_url}"
+
+
+class LiveView(models.Model):
+    """An officer's request to watch one camera live for an urgent order, and the session the centre allows."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+        ENDED = "ended", _("Ended")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(WantedOrder, on_delete=models.PROTECT, related_name="live_views")
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="live_views")
+    # The camera's municipality at the time of the request: its operators decide.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="live_views")
+    sighting = models.ForeignKey(Sighting, null=True, blank=True, on_delete=models.PROTECT, related_name="live_views")
+    reason = models.TextField(_("reason"))
+    # The patrol unit whose in-car terminal also gets the player, when the officer names one.
+    unit = models.ForeignKey(
+        "PatrolUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="live_views", verbose_name=_("unit")
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="live_views")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="live_views")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    deny_reason = models.TextField(_("reason for denial"), blank=True)
+    approved_until = models.DateTimeField(_("approved until"), null=True, blank=True)
+    # The first fetch of the stream address (the picture can start), and the end: early, or when time ran out.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    viewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="LiveViewViewer", related_name="+", verbose_name=_("viewers")
+    )
+
+    class Meta:
+        verbose_name = _("live view")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="sightings_liveview_denial_has_reason", condition=~Q(status="denied") | ~Q(deny_reason="")
+            ),
+            models.CheckConstraint(
+                name="sightings_liveview_approval_has_end",
+                condition=~Q(status="approved") | Q(approved_until__isnull=False),
+            ),
+        ]
+        indexes = [
+            # A centre's queue: its municipality's requests waiting for a decision, newest first.
+            models.Index(fields=["municipality", "status", "-created_at"], name="sightings_live_queue"),
+            # An officer's list: their agency's live views, newest first.
+            models.Index(fields=["agency", "-created_at"], name="sightings_live_agency"),
+            # Beat: approved sessions whose time has run out, undecided requests gone stale.
+            models.Index(fields=["status", "approved_until"], name="sightings_live_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.order_id} {self.status}"
+
+    @property
+    def is_requested(self) -> bool:
+        return self.status == self.Status.REQUESTED
+
+    def is_running(self, now: dt.datetime | None = None) -> bool:
+        """Approved and within its time: the stream address may be handed out."""
+        now = now or timezone.now()
+        return self.status == self.Status.APPROVED and self.approved_until is not None and self.approved_until > now
+
+
+class LiveViewViewer(models.Model):
+    """Who fetched a live view's stream address, when first and last, and how often."""
+
+    live_view = models.ForeignKey(LiveView, on_delete=models.CASCADE, related_name="viewer_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    first_at = models.DateTimeField(_("first view"))
+    last_at = models.DateTimeField(_("last view"))
+    fetches = models.PositiveIntegerField(_("fetches"), default=0)
+
+    class Meta:
+        verbose_name = _("live view viewer")
+        ordering = ["first_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["live_view", "user"], name="sightings_liveviewviewer_one_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.live_view_id} {self.user_id}"
+
+
+class PatrolUnitQuerySet(models.QuerySet):
+    @staticmethod
+    def fresh_position_q(*, now: dt.datetime | None = None) -> Q:
+        """The rule "a unit's position is known": reported within UNIT_POSITION_MAX_AGE_SECONDS."""
+        cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.UNIT_POSITION_MAX_AGE_SECONDS)
+        return Q(position_at__gt=cutoff)
+
+    def with_fresh_position(self, *, now: dt.datetime | None = None) -> PatrolUnitQuerySet:
+        return self.filter(self.fresh_position_q(now=now))
+
+
+class PatrolUnit(models.Model):
+    """A patrol car of a police agency, its in-car terminal's last reported position and its current assignment.
+
+    Only the last position is kept, never a history of where officers drove; a position older than
+    UNIT_POSITION_MAX_AGE_SECONDS counts as none and beat clears it (sightings.units.services.unit_positions_purge).
+    """
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        ASSIGNED = "assigned", _("Assigned")
+        EN_ROUTE = "en_route", _("En route")
+        ON_SCENE = "on_scene", _("On scene")
+        OFF_DUTY = "off_duty", _("Off duty")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    call_sign = models.CharField(_("call sign"), max_length=20, unique=True)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="patrol_units")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFF_DUTY)
+    status_at = models.DateTimeField(_("status since"), default=timezone.now)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    heading_deg = models.FloatField(_("heading"), null=True, blank=True)
+    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
+    position_at = models.DateTimeField(_("position reported at"), null=True, blank=True)
+    # The hit the unit is sent to while its status is assigned, en route or on scene.
+    assignment = models.ForeignKey(
+        Sighting, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_units"
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+
+    objects = PatrolUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol unit")
+        ordering = ["call_sign"]
+        constraints = [
+            models.CheckConstraint(
+                name="sightings_patrolunit_position_whole",
+                condition=Q(lat__isnull=True, lon__isnull=True, position_at__isnull=True)
+                | Q(lat__isnull=False, lon__isnull=False, position_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="sightings_patrolunit_busy_has_assignment",
+                condition=Q(status__in=["assigned", "en_route", "on_scene"], assignment__isnull=False)
+                | (~Q(status__in=["assigned", "en_route", "on_scene"]) & Q(assignment__isnull=True)),
+            ),
+        ]
+        indexes = [
+            # The nearest units for a hit: available units with a fresh position (units.selectors.units_near).
+            models.Index(fields=["status", "position_at"], name="sightings_unit_available"),
+        ]
+
+    def __str__(self) -> str:
+        return self.call_sign
+
+    @property
+    def is_busy(self) -> bool:
+        return self.assignment_id is not None
+
+    def position_fresh(self, now: dt.datetime | None = None) -> bool:
+        # PatrolUnitQuerySet.fresh_position_q, for a unit already in hand.
+        cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.UNIT_POSITION_MAX_AGE_SECONDS)
+        return self.position_at is not None and self.position_at > cutoff
+
+
+class DispatchAgreement(models.Model):
+    """A standing agreement: officers of dispatching_agency may send unit_agency's patrol units to a hit."""
+
+    unit_agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency of the units"), on_delete=models.CASCADE, related_name="+"
+    )
+    dispatching_agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("may dispatch them"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("agreed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispatch agreement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit_agency", "dispatching_agency"], name="sightings_dispatchagreement_one_per_pair"
+            ),
+            models.CheckConstraint(
+                name="sightings_dispatchagreement_between_two",
+                condition=~Q(unit_agency=models.F("dispatching_agency")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispatching_agency_id} → {self.unit_agency_id}"

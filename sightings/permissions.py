@@ -16,7 +16,7 @@ from rest_framework.permissions import BasePermission
 from accounts.models import User
 
 if TYPE_CHECKING:
-    from sightings.models import FootageRequest, Sighting, WantedOrder
+    from sightings.models import FootageRequest, LiveView, Sighting, WantedOrder
 
 # ---------------------------------------------------------------------------------------------------------
 # Footage requests
@@ -95,6 +95,73 @@ def footage_may_download(user: Any, footage_request: FootageRequest) -> bool:
         and footage_request.access_open()
         and footage_has_grant(user, footage_request)
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Live views: the footage rules, for a live picture of one camera during an urgent order
+# ---------------------------------------------------------------------------------------------------------
+
+
+def live_view_may_start(user: Any) -> bool:
+    """Only police officers ask for a live view (which order they may ask about is live_view_may_request)."""
+    return footage_may_start(user)
+
+
+def live_view_may_request(user: Any, order: WantedOrder) -> bool:
+    """Officers of the order's agency, as for footage; the order must also be active and urgent (the service)."""
+    return footage_may_request(user, order)
+
+
+def live_view_may_use(user: Any) -> bool:
+    """Officers and centre operators; auditors and administrators see the ledger, never a live picture."""
+    return footage_may_use(user)
+
+
+def live_views_visible(user: Any, queryset: QuerySet[LiveView]) -> QuerySet[LiveView]:
+    """Officers see their agency's live views, operators those addressed to their municipality."""
+    if not live_view_may_use(user):
+        return queryset.none()
+    if user.is_officer:
+        return queryset.filter(agency_id=user.agency_id)
+    return queryset.filter(municipality_id=user.municipality_id)
+
+
+def live_view_decide_refusal(user: Any, live_view: LiveView) -> str | None:
+    """Why this person may not approve or deny the live view, or None when they may.
+
+    Operators of the camera's municipality only, never the requester nor anyone of the requesting agency.
+    """
+    if not (user.is_active and user.is_operator):
+        return "Only operators of the camera's municipality decide live-view requests."
+    if live_view.municipality_id != user.municipality_id:
+        return "This request is addressed to another municipality."
+    if live_view.requested_by_id == user.pk:
+        return "The person who asked for the live view cannot decide the request."
+    if user.agency_id is not None and user.agency_id == live_view.agency_id:
+        return "Nobody of the requesting agency may decide the request."
+    return None
+
+
+def live_view_may_decide(user: Any, live_view: LiveView) -> bool:
+    return live_view_decide_refusal(user, live_view) is None
+
+
+def live_view_is_viewer(user: Any, live_view: LiveView, *, api_key: Any = None) -> bool:
+    """The requesting officer, or the named unit's in-car terminal (its unit key): who gets the player."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    if api_key is not None and getattr(api_key, "unit_id", None) is not None:
+        return live_view.unit_id is not None and api_key.unit_id == live_view.unit_id
+    return user.is_officer and live_view.requested_by_id == user.pk
+
+
+def live_view_end_refusal(user: Any, live_view: LiveView, *, api_key: Any = None) -> str | None:
+    """Either side may end a session early: the requesting officer, or an operator of the camera's centre."""
+    if live_view_is_viewer(user, live_view, api_key=api_key) and api_key is None:
+        return None
+    if user.is_active and user.is_operator and user.municipality_id == live_view.municipality_id:
+        return None
+    return "Only the requesting officer or the camera's centre may end this live view."
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -251,3 +318,62 @@ class ReadsKeyPermission(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return reads_may_submit(request.auth)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patrol units: officers send their own agency's units, and another agency's only under that agency's standing
+# agreement (DispatchAgreement). A unit's terminal acts through its unit key, for its own unit and nothing else.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def units_may_use(user: Any) -> bool:
+    """Officers list units and dispatch them; centre operators, auditors and administrators do not."""
+    return orders_may_use(user)
+
+
+def dispatchable_agencies_q(user: Any, prefix: str = "") -> Q:
+    """The rule "a unit this officer may send", as a condition on units (also through a relation via prefix)."""
+    from sightings.models import DispatchAgreement
+
+    if not units_may_use(user):
+        return Q(pk__in=[])
+    agreed = DispatchAgreement.objects.filter(dispatching_agency_id=user.agency_id).values("unit_agency_id")
+    return Q(**{f"{prefix}agency_id": user.agency_id}) | Q(**{f"{prefix}agency_id__in": agreed})
+
+
+def units_dispatchable(user: Any, queryset: QuerySet) -> QuerySet:
+    """The units among the queryset that the officer may send."""
+    if not units_may_use(user):
+        return queryset.none()
+    return queryset.filter(dispatchable_agencies_q(user))
+
+
+def unit_dispatch_refusal(user: Any, unit: Any) -> str | None:
+    """Why the officer may not send this unit (in the person's language), or None when they may."""
+    from django.utils.translation import gettext as _
+
+    from sightings.models import DispatchAgreement
+
+    if not units_may_use(user):
+        return _("Only police officers dispatch patrol units.")
+    if unit.agency_id == user.agency_id:
+        return None
+    if DispatchAgreement.objects.filter(unit_agency_id=unit.agency_id, dispatching_agency_id=user.agency_id).exists():
+        return None
+    return _(
+        "%(unit)s belongs to %(agency)s, which has no standing agreement letting your agency dispatch its units."
+    ) % {
+        "unit": unit.call_sign,
+        "agency": unit.agency.name,
+    }
+
+
+def unit_key_may_act(api_key: Any, unit: Any) -> bool:
+    """A unit key reports and receives for its own unit only (position, status, assignment)."""
+    return bool(
+        api_key is not None
+        and getattr(api_key, "scope", None) == "unit"
+        and api_key.unit_id is not None
+        and unit is not None
+        and api_key.unit_id == unit.pk
+    )

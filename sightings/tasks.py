@@ -59,6 +59,14 @@ def footage_expire_access() -> int:
     return footage_access_expire()
 
 
+@shared_task(name="sightings.live_views_expire", **DATABASE_RETRY)
+def live_views_expire() -> int:
+    """Beat: closes live views whose approval ran out (with the ledger's closing entry) and lapses stale requests."""
+    from sightings.live_views.services import live_views_expire as expire
+
+    return expire()
+
+
 @shared_task(name="sightings.footage_purge_files", **DATABASE_RETRY)
 def footage_purge_files() -> int:
     """Beat: deletes footage files after FOOTAGE_RETENTION_DAYS; the ledger entries stay."""
@@ -89,3 +97,11 @@ def lookback_maintain() -> dict[str, int]:
     from sightings.reads.lookback import lookback_maintain as maintain
 
     return maintain()
+
+
+@shared_task(name="sightings.unit_positions_purge", **DATABASE_RETRY)
+def unit_positions_purge() -> int:
+    """Beat: forgets patrol units' positions older than UNIT_POSITION_MAX_AGE_SECONDS (no history is kept)."""
+    from sightings.units.services import unit_positions_purge as purge
+
+    return purge()

@@ -4,7 +4,9 @@ from django.urls import path
 
 from sightings.cameras import views as camera_views
 from sightings.footage import views as footage_views
+from sightings.live_views import views as live_view_views
 from sightings.orders import views as order_views
+from sightings.units import views as unit_views
 
 app_name = "sightings"
 urlpatterns: list = [
@@ -24,4 +26,10 @@ urlpatterns: list = [
     path("footage/<uuid:request_id>/", footage_views.footage_detail, name="footage-detail"),
     path("footage/<uuid:request_id>/approve/", footage_views.footage_approve, name="footage-approve"),
     path("footage/<uuid:request_id>/deny/", footage_views.footage_deny, name="footage-deny"),
+    path("unit/", unit_views.unit_terminal, name="unit-terminal"),
+    path("live-views/new/", live_view_views.live_view_new, name="live-view-new"),
+    path("live-views/<uuid:view_id>/", live_view_views.live_view_detail, name="live-view-detail"),
+    path("live-views/<uuid:view_id>/approve/", live_view_views.live_view_approve, name="live-view-approve"),
+    path("live-views/<uuid:view_id>/deny/", live_view_views.live_view_deny, name="live-view-deny"),
+    path("live-views/<uuid:view_id>/end/", live_view_views.live_view_end, name="live-view-end"),
 ]

@@ -12,8 +12,10 @@ from django.urls import reverse
 from accounts.services import api_key_create
 from audit.models import DisclosureEntry
 from sightings.footage.services import footage_request_approve
+from sightings.models import WantedOrder
 from tests.factories import footage_request_make
 from tests.sightings.footage.helpers import jpeg_upload, make_sighting
+from tests.sightings.live_views.helpers import approved_make, live_view_make, urgent_order_make, video_server_make
 
 ROLES = ["anonymous", "officer", "other_officer", "operator", "other_operator", "auditor", "admin_user"]
 
@@ -29,6 +31,30 @@ class World:
     pending_request: Any
     personal_key: Any
     _approved: Any = None
+    _live_view: Any = None
+    _live_view_approved: Any = None
+
+    @property
+    def live_view(self) -> Any:
+        """A live view of the camera waiting for the centre, for an urgent order of the officer's agency."""
+        if self._live_view is None:
+            self._live_view = live_view_make(officer=self.officer, order=self.urgent_order, camera=self.camera)
+        return self._live_view
+
+    @property
+    def live_view_approved(self) -> Any:
+        """A running live view with its ledger entry, and the centre's video server configured."""
+        if self._live_view_approved is None:
+            video_server_make(self.municipality)
+            self._live_view_approved = approved_make(
+                officer=self.officer, operator=self.operator, order=self.urgent_order, camera=self.camera
+            )
+        return self._live_view_approved
+
+    @property
+    def urgent_order(self) -> Any:
+        order = WantedOrder.objects.filter(agency_id=self.officer.agency_id, priority="urgent").first()
+        return order or urgent_order_make(self.officer)
 
     @property
     def approved_request(self) -> Any:
@@ -69,6 +95,8 @@ def url_kwargs(world: World, route_kwargs: list[str], target: str) -> dict[str, 
         "code": lambda: world.municipality.code,
         "camera_id": lambda: world.camera.id,
         "kind": lambda: "plate",
+        "call_sign": lambda: "은평12",
+        "view_id": lambda: (world.live_view_approved if target == "approved" else world.live_view).id,
     }
     return {name: values[name]() for name in route_kwargs}
 

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.services import api_key_create
-from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
+from sightings.models import Camera, FootageRequest, Municipality, PatrolUnit, Sighting, WantedOrder
 from sightings.orders.services import order_create
 from sightings.orders.summaries import order_sightings_tally
 
@@ -127,3 +127,25 @@ def footage_request_make(
 def integration_key_make(*, municipality: Municipality, name: str = "centre platform") -> str:
     """The raw key of a municipality's integration platform (shown once, as the product shows it)."""
     return api_key_create(name=name, municipality=municipality)[1]
+
+
+def unit_make(
+    *,
+    agency: Any,
+    call_sign: str = "은평12",
+    status: str = PatrolUnit.Status.AVAILABLE,
+    lat: float | None = 37.625,
+    lon: float | None = 126.93,
+    position_age: dt.timedelta = dt.timedelta(seconds=30),
+    **fields: Any,
+) -> PatrolUnit:
+    """A patrol unit of the agency that reported its position `position_age` ago (no position when lat is None)."""
+    at = timezone.now() - position_age if lat is not None else None
+    return PatrolUnit.objects.create(
+        agency=agency, call_sign=call_sign, status=status, lat=lat, lon=lon, position_at=at, **fields
+    )
+
+
+def unit_key_make(*, unit: PatrolUnit, user: Any) -> str:
+    """The raw key of the unit's terminal, made for an officer of the unit's agency."""
+    return api_key_create(name=f"{unit.call_sign} terminal", user=user, unit=unit)[1]

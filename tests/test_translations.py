@@ -33,9 +33,11 @@ def test_an_english_browser_gets_english(client, officer):
 
 
 def test_api_errors_follow_the_language_asked_for(client, officer, order, camera):
+    from tests.factories import unit_make
     from tests.sightings.live.helpers import make_hit
 
     hit = make_hit(order, camera, plate="12가3459", match_kind="misread")
+    unit_make(agency=officer.agency, call_sign="은평12")
     client.force_login(officer)
     url = reverse("sighting-dispatch", args=[hit.id])
     korean = client.post(url, {"unit": "은평12"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="ko")

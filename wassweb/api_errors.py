@@ -48,6 +48,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class Gone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = _("This was available for a limited time, and that time is over.")
+    default_code = "gone"
+
+
 def api_exception_from_service(exc: Exception) -> Exception:
     """The API exception for a service's refusal; any other exception unchanged."""
     if isinstance(exc, DjangoValidationError):
@@ -60,6 +66,8 @@ def api_exception_from_service(exc: Exception) -> Exception:
         return exceptions.PermissionDenied(str(exc))
     if isinstance(exc, service_errors.NotFound):
         return exceptions.NotFound(str(exc))
+    if isinstance(exc, service_errors.Gone):
+        return Gone(str(exc))
     return exc
 
 

@@ -22,3 +22,7 @@ class Forbidden(ServiceError):
 
 class NotFound(ServiceError):
     """No such object, or none the person may see: the same answer for both."""
+
+
+class Gone(ServiceError):
+    """The object was there for a limited time and that time is over (an expired approval)."""

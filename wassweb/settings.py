@@ -355,6 +355,23 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Patrol units (docs/UNITS.md): only each unit's last position is kept, and only this long; a terminal may report
+# at most once every UNIT_POSITION_MIN_INTERVAL_SECONDS (faster reports get 429 with Retry-After).
+UNIT_POSITION_MAX_AGE_SECONDS = env_int("UNIT_POSITION_MAX_AGE_SECONDS", 3600, minimum=60)
+UNIT_POSITION_MIN_INTERVAL_SECONDS = env_int("UNIT_POSITION_MIN_INTERVAL_SECONDS", 3, minimum=1)
+CELERY_BEAT_SCHEDULE["unit-positions-purge"] = {"task": "sightings.unit_positions_purge", "schedule": 300.0}
+
+# Live views (docs/LIVE_VIEW.md): an officer working an urgent order asks to watch one camera; its centre allows
+# LIVE_VIEW_DEFAULT_MINUTES unless it picks another length up to LIVE_VIEW_MAX_MINUTES (never past the order's
+# expiry). A request nobody decides within LIVE_VIEW_PENDING_MINUTES lapses: a live picture is needed now or not at
+# all. Stream addresses are signed for LIVE_VIEW_LINK_SECONDS and fetched again by the player, so an early end stops
+# the picture within that time even at a video server that knows nothing of it.
+LIVE_VIEW_DEFAULT_MINUTES = env_int("LIVE_VIEW_DEFAULT_MINUTES", 30, minimum=1)
+LIVE_VIEW_MAX_MINUTES = env_int("LIVE_VIEW_MAX_MINUTES", 60, minimum=1)
+LIVE_VIEW_PENDING_MINUTES = env_int("LIVE_VIEW_PENDING_MINUTES", 10, minimum=1)
+LIVE_VIEW_LINK_SECONDS = env_int("LIVE_VIEW_LINK_SECONDS", 120, minimum=10)
+CELERY_BEAT_SCHEDULE["live-views-expire"] = {"task": "sightings.live_views_expire", "schedule": 30.0}
+
 
 # Published chain heads (docs/LEDGER.md, "Published heads"): beat signs each chain's entry count and last hash
 # with Ed25519 every CHAIN_HEADS_PUBLISH_HOURS, stores the statement and appends it to CHAIN_HEADS_FILE, which the
@@ -454,6 +471,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF],
+        # The live-view player feeds the video element from a MediaSource (blob: address); the centre's video server
+        # is added for the player's page alone (sightings.live_views.views).
+        "media-src": [SELF, "blob:"],
         "connect-src": [SELF, "ws:", "wss:"] if RELAXED else [SELF, "wss:"],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -234,3 +234,68 @@ def demo_footage_request_next(*, officer_username: str = "officer") -> FootageRe
             purpose=DEMO_FOOTAGE_PURPOSE,
             urgent=sighting.order.priority == WantedOrder.Priority.URGENT,
         )
+
+
+# Patrol units (docs/UNITS.md): a few cars in each district of the camera corridor, the demo officer's agency's in
+# Seoul and the 경기남부 agency's south of it, which lets the demo agency send its cars by a standing agreement.
+DEMO_PARTNER_AGENCY = {"code": "ggpa-112", "name": "경기남부경찰청 112치안종합상황실"}
+DEMO_UNITS: dict[str, list[str]] = {
+    "11380": ["은평11", "은평12", "은평13"],
+    "11650": ["서초21", "서초22", "서초23"],
+    "11410": ["서대문31"],
+    "11440": ["마포41"],
+    "11110": ["종로51"],
+    "11680": ["강남61", "강남62"],
+    "41280": ["고양71"],
+    "41130": ["성남81", "성남82"],
+    "41110": ["수원91"],
+}
+DEMO_PARTNER_MUNICIPALITIES = ("41130", "41110")
+# The car whose terminal a person opens in the demo (/unit/): the simulation moves it but never reports for it.
+DEMO_PHONE_UNIT = "은평12"
+
+
+def demo_unit_terminal_username(call_sign: str) -> str:
+    municipality = next(code for code, signs in DEMO_UNITS.items() if call_sign in signs)
+    return f"terminal-{municipality}-{DEMO_UNITS[municipality].index(call_sign) + 1}"
+
+
+@transaction.atomic
+def demo_units_seed(*, agency: Agency) -> int:
+    """The demo's patrol units, available near the middle of their district, each with its terminal's account."""
+    from sightings.models import DispatchAgreement, PatrolUnit
+
+    partner, _ = Agency.objects.update_or_create(
+        code=DEMO_PARTNER_AGENCY["code"], defaults={"name": DEMO_PARTNER_AGENCY["name"]}
+    )
+    DispatchAgreement.objects.get_or_create(unit_agency=partner, dispatching_agency=agency)
+    now = timezone.now()
+    count = 0
+    for code, call_signs in DEMO_UNITS.items():
+        municipality = Municipality.objects.get(code=code)
+        owner = partner if code in DEMO_PARTNER_MUNICIPALITIES else agency
+        rng = random.Random(f"units-{code}")
+        for call_sign in call_signs:
+            PatrolUnit.objects.update_or_create(
+                call_sign=call_sign,
+                defaults={
+                    "agency": owner,
+                    "status": PatrolUnit.Status.AVAILABLE,
+                    "status_at": now,
+                    "assignment": None,
+                    "assigned_at": None,
+                    "lat": round(municipality.lat + rng.uniform(-0.012, 0.012), 6),
+                    "lon": round(municipality.lon + rng.uniform(-0.015, 0.015), 6),
+                    "heading_deg": None,
+                    "accuracy_m": None,
+                    "position_at": now,
+                },
+            )
+            terminal, _ = User.objects.update_or_create(
+                username=demo_unit_terminal_username(call_sign),
+                defaults={"role": User.Role.OFFICER, "agency": owner, "first_name": call_sign, "is_active": True},
+            )
+            terminal.set_unusable_password()  # a terminal signs in with its unit key only
+            terminal.save(update_fields=["password"])
+            count += 1
+    return count

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from sightings.bench.matching import random_plate
+from sightings.orders.trail import Place, bearing_deg, distance_km
 from sightings.plates import USE_SYLLABLES, WILDCARD
 from sightings.reads.matching import LOOKALIKES
 
@@ -183,7 +184,8 @@ class Poster:
         if parts.scheme not in ("http", "https"):
             raise ValueError(f"{base_url!r} is not an http(s) URL")
         self.scheme, self.host, self.port = parts.scheme, parts.hostname or "127.0.0.1", parts.port
-        self.path = parts.path.rstrip("/") + path
+        self.base_path = parts.path.rstrip("/")
+        self.path = self.base_path + path
         self.timeout = timeout
         self._local = threading.local()
 
@@ -195,14 +197,14 @@ class Poster:
             self._local.connection = connection
         return connection
 
-    def post(self, key: str, body: bytes) -> tuple[int, dict]:
-        """(status, parsed answer); status 0 when the server could not be reached."""
+    def post(self, key: str, body: bytes, *, path: str | None = None) -> tuple[int, dict]:
+        """(status, parsed answer); status 0 when the server could not be reached. path: another endpoint."""
         for attempt in range(2):
             connection = self._connection()
             try:
                 connection.request(
                     "POST",
-                    self.path,
+                    self.path if path is None else self.base_path + path,
                     body=body,
                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
                 )
@@ -342,3 +344,77 @@ def traffic_batches(traffic: Traffic, keys: dict[str, str]) -> Callable[[int], l
         return [(key, orjson.dumps({"reads": items}), len(items)) for key, items in batches_by_key(reads, keys)]
 
     return make
+
+
+# Patrol cars of the demo: they drive from camera to nearby camera at city speed, or to the hit they are sent to.
+UNIT_SPEED_KMH = 40.0
+
+
+@dataclass(slots=True)
+class SimUnit:
+    call_sign: str
+    lat: float
+    lon: float
+    target: tuple[float, float] | None = None
+    heading: float | None = None
+
+
+class UnitPatrol:
+    """Patrol cars moving on the map; `step(seconds)` moves each and returns where they are now."""
+
+    def __init__(
+        self,
+        units: Sequence[tuple[str, float, float]],
+        cameras: Sequence[SimCamera],
+        *,
+        speed_kmh: float = UNIT_SPEED_KMH,
+        seed: int | None = None,
+    ) -> None:
+        self.units = {call_sign: SimUnit(call_sign, lat, lon) for call_sign, lat, lon in units}
+        self.cameras = [(camera.lat, camera.lon) for camera in cameras]
+        self.speed_kmh = speed_kmh
+        self.rng = random.Random(seed)
+        self.sent_to: dict[str, tuple[float, float]] = {}
+
+    def send(self, call_sign: str, place: tuple[float, float] | None) -> None:
+        """Heads the car for a place (the camera of the hit it was sent to), or back to patrolling (None)."""
+        if place is None:
+            self.sent_to.pop(call_sign, None)
+        else:
+            self.sent_to[call_sign] = place
+
+    def _next_target(self, unit: SimUnit) -> tuple[float, float]:
+        here = Place(unit.lat, unit.lon)
+        nearest = sorted(self.cameras, key=lambda camera: distance_km(here, Place(*camera)))[1 : NEIGHBOURS + 1]
+        return self.rng.choice(nearest or self.cameras)
+
+    def step(self, seconds: float) -> list[SimUnit]:
+        reach = self.speed_kmh * seconds / 3600
+        for unit in self.units.values():
+            target = self.sent_to.get(unit.call_sign) or unit.target
+            if target is None:
+                target = unit.target = self._next_target(unit)
+            here, there = Place(unit.lat, unit.lon), Place(*target)
+            distance = distance_km(here, there)
+            if distance <= reach:
+                unit.lat, unit.lon = target
+                if unit.call_sign not in self.sent_to:
+                    unit.target = self._next_target(unit)
+                continue
+            unit.heading = bearing_deg(here, there)
+            share = reach / distance
+            unit.lat += (target[0] - unit.lat) * share
+            unit.lon += (target[1] - unit.lon) * share
+        return list(self.units.values())
+
+
+def crew_report(status: str, seconds_in_status: float, *, arrived: bool, rng: random.Random) -> str | None:
+    """What a simulated crew sent to a hit reports next, if anything: en route at once, on scene when there,
+    then the outcome a minute later."""
+    if status == "assigned" and seconds_in_status >= 15:
+        return "en_route"
+    if status == "en_route" and (arrived or seconds_in_status >= 180):
+        return "on_scene"
+    if status == "on_scene" and seconds_in_status >= 60:
+        return "arrested" if rng.random() < 0.7 else "lost_contact"
+    return None

@@ -38,8 +38,9 @@ from django.utils import timezone, translation
 from accounts.models import Agency, User
 from audit import chain
 from audit import services as ledger_texts
+from audit.disclosure_months import disclosure_months_rebuild
 from audit.ledger import CHAINED_FIELDS, LATER_FIELDS
-from audit.models import AccessLogEntry, DisclosureEntry
+from audit.models import AccessLogEntry, DisclosureEntry, DisclosureMonth, DisclosurePublicationMonth
 from audit.purposes import CRIME_CATEGORIES
 from sightings.models import Camera, FootageRequest, Municipality, OrderEvent, Sighting, WantedOrder
 from sightings.reference import reference_data_load
@@ -508,7 +509,7 @@ class DayWriter:
             "id", "order_id", "camera_id", "read_id", "plate", "match_kind", "score", "confidence", "seen_at",
             "received_at", "retrospective", "plate_image", "vehicle_image", "verification", "verified_by_id",
             "verified_at", "acknowledged_by_id", "acknowledged_at", "dispatched_unit", "dispatched_by_id",
-            "dispatched_at", "stream_position",
+            "dispatched_at", "dispatch_status", "stream_position",
         ]  # fmt: skip
         self.footage_columns = [
             "id", "order_id", "sighting_id", "camera_id", "municipality_id", "window_start", "window_end", "purpose",
@@ -579,6 +580,7 @@ class DayWriter:
                         "",
                         None,
                         None,
+                        "",
                         self.stream_position,
                     )
                 )  # fmt: skip
@@ -612,6 +614,8 @@ class DayWriter:
                         "plate": plate,
                         "file_hashes": [],
                         "created_at": _ts(received + rng.randrange(1_000, 50_000)),
+                        "live_view_id": None,
+                        "viewers": None,
                     }
                 )
             )
@@ -698,6 +702,8 @@ class DayWriter:
                                 {"name": "clip.mp4", "sha256": hashlib.sha256(request_id.encode()).hexdigest()}
                             ],
                             "created_at": _ts(decided),
+                            "live_view_id": None,
+                            "viewers": None,
                         }
                     )
                 )
@@ -848,9 +854,21 @@ def volume_seed(options: VolumeOptions, say: Callable[[str], None]) -> VolumeRes
         summaries = time.perf_counter()
         order_summaries_refresh(cursor)
         result.seconds["order_summaries"] = round(time.perf_counter() - summaries, 1)
+        counting = time.perf_counter()
+        disclosure_months_rebuild()  # the rows went in by COPY, past the writers that keep these counts
+        result.seconds["disclosure_months"] = round(time.perf_counter() - counting, 1)
         vacuuming = time.perf_counter()
         # Every table written, the small ones too: a planner that thinks there are 40 users joins them badly.
-        written = (WantedOrder, OrderEvent, Camera, Municipality, User, Agency)
+        written = (
+            WantedOrder,
+            OrderEvent,
+            Camera,
+            Municipality,
+            User,
+            Agency,
+            DisclosureMonth,
+            DisclosurePublicationMonth,
+        )
         for table in [*tables, *(model._meta.db_table for model in written)]:
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         result.seconds["vacuum_analyze"] = round(time.perf_counter() - vacuuming, 1)

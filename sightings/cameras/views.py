@@ -104,6 +104,7 @@ def _list_page(
 def _map_data(municipality: Municipality, cameras: list[Camera], *, selected: Camera | None = None) -> dict:
     return {
         "basemap": static("geo/korea-municipalities.geojson"),
+        "places": static("geo/emd/"),
         "municipality": municipality.code,
         "centre": [municipality.lat, municipality.lon],
         "selected": str(selected.pk) if selected else None,

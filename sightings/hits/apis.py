@@ -17,7 +17,8 @@ from sightings import permissions
 from sightings.hits import selectors as hit_selectors
 from sightings.hits import services as hit_services
 from sightings.live import alerts
-from sightings.models import Sighting
+from sightings.models import AssignmentStatus, Sighting
+from sightings.units import selectors as unit_selectors
 from wassweb.access_note import describe_object
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
@@ -61,6 +62,10 @@ class SightingOutput(serializers.Serializer):
     dispatched_unit = serializers.CharField(allow_null=True)
     dispatched_by = serializers.CharField(allow_null=True)
     dispatched_at = serializers.DateTimeField(allow_null=True)
+    dispatch_status = serializers.ChoiceField(
+        choices=AssignmentStatus.choices, allow_null=True, help_text="The dispatched unit's last report on the hit."
+    )
+    dispatch_status_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, sighting: Sighting) -> dict[str, Any]:
         return alerts.sighting_payload(sighting)
@@ -162,14 +167,20 @@ class SightingDispatchApi(APIView):
         class Meta:
             ref_name = "SightingDispatchInput"
 
-        unit = serializers.CharField(max_length=60, help_text="The patrol unit sent, e.g. 은평12.")
+        unit = serializers.CharField(max_length=20, help_text="The call sign of the patrol unit sent, e.g. 은평12.")
 
     @extend_schema(request=InputSerializer, responses={200: SightingOutput})
     def post(self, request: Request, sighting_id: Any) -> Response:
         sighting = _get_for_action(request, sighting_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        hit_services.sighting_dispatch(sighting_id=sighting.id, actor=request.user, unit=data.validated_data["unit"])
+        unit = unit_selectors.unit_get(data.validated_data["unit"].strip())
+        if unit is None:
+            raise exceptions.ValidationError({"unit": [_("No patrol unit has this call sign.")]})
+        refusal = permissions.unit_dispatch_refusal(request.user, unit)
+        if refusal is not None:
+            raise exceptions.PermissionDenied(refusal)
+        hit_services.sighting_dispatch(sighting_id=sighting.id, actor=request.user, unit_id=unit.pk)
         return _updated(request, sighting.id)
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sightings.live.alerts import sighting_update_announce
-from sightings.models import Sighting
+from sightings.models import AssignmentStatus, PatrolUnit, Sighting
+from sightings.units.services import unit_assign
 from wassweb import service_errors
 
 VERDICTS = (Sighting.Verification.CONFIRMED, Sighting.Verification.MISREAD)
@@ -31,7 +32,9 @@ def _who(user: Any) -> str:
 
 def _locked(sighting_id: UUID) -> Sighting:
     # Lock the sighting row only; the joined order and people are read, not locked.
-    related = Sighting.objects.select_related("order", "verified_by", "acknowledged_by", "dispatched_by")
+    related = Sighting.objects.select_related(
+        "order__agency", "camera__municipality__province", "verified_by", "acknowledged_by", "dispatched_by"
+    )
     return related.select_for_update(of=("self",)).get(pk=sighting_id)
 
 
@@ -72,8 +75,14 @@ def sighting_acknowledge(*, sighting_id: UUID, actor: Any) -> Sighting:
 
 
 @transaction.atomic
-def sighting_dispatch(*, sighting_id: UUID, actor: Any, unit: str) -> Sighting:
-    """Names the patrol unit sent to the vehicle, so no second car is sent by another room."""
+def sighting_dispatch(*, sighting_id: UUID, actor: Any, unit_id: UUID) -> Sighting:
+    """Sends a patrol unit to the vehicle: the hit names it (so no second car is sent by another room) and the
+    unit's terminal gets the assignment, its location given to the unit recorded in the ledger.
+
+    Whether the officer may send this unit at all (its agency) is decided before, in sightings.permissions.
+    """
+    # The unit first, then the hit: the order a unit's own status report locks them in.
+    unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("agency").get(pk=unit_id)
     sighting = _locked(sighting_id)
     if not sighting.order.is_active:
         raise HitConflict(_("The order of this hit is no longer active."))
@@ -86,14 +95,24 @@ def sighting_dispatch(*, sighting_id: UUID, actor: Any, unit: str) -> Sighting:
             _("Unit %(unit)s was already sent by %(who)s.")
             % {"unit": sighting.dispatched_unit, "who": _who(sighting.dispatched_by)}
         )
-    sighting.dispatched_unit = unit
+    unit_assign(unit=unit, sighting=sighting, actor=actor)
+    sighting.dispatched_unit = unit.call_sign
     sighting.dispatched_by = actor
-    sighting.dispatched_at = timezone.now()
+    sighting.dispatched_at = unit.assigned_at
+    sighting.dispatch_status, sighting.dispatch_status_at = AssignmentStatus.ASSIGNED, unit.assigned_at
     if sighting.acknowledged_at is None:
         # Sending a unit is the strongest acknowledgement there is.
         sighting.acknowledged_by, sighting.acknowledged_at = actor, sighting.dispatched_at
     sighting.save(
-        update_fields=["dispatched_unit", "dispatched_by", "dispatched_at", "acknowledged_by", "acknowledged_at"]
+        update_fields=[
+            "dispatched_unit",
+            "dispatched_by",
+            "dispatched_at",
+            "dispatch_status",
+            "dispatch_status_at",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
     )
     _announce_after_commit(sighting)
     return sighting

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 # Event types on the channel layer; each has one handler in sightings.live.consumers.AlertConsumer.
 SIGHTING_ALERT = "sighting.alert"  # a new hit, carries its stream position
-SIGHTING_UPDATE = "sighting.update"  # a hit was verified, acknowledged or a unit dispatched
+SIGHTING_UPDATE = "sighting.update"  # a hit was verified, acknowledged, a unit dispatched or the unit reported
 FOOTAGE_UPDATE = "footage.update"  # a footage request changed (sent by the footage services)
+LIVE_VIEW_UPDATE = "live_view.update"  # a live view was requested, decided or ended (sent by the live-view services)
 ACCESS_CHANGED = "access.changed"  # the person was saved: their sockets re-check what they may receive
 
 # pg_advisory_xact_lock key that serialises position hand-out ("wassweb alerts" in ASCII, truncated).
@@ -176,6 +177,9 @@ def sighting_state(sighting: Sighting) -> dict[str, Any]:
         "dispatched_unit": sighting.dispatched_unit or None,
         "dispatched_by": _user_label(sighting.dispatched_by),
         "dispatched_at": sighting.dispatched_at.isoformat() if sighting.dispatched_at else None,
+        # The unit's last report on the hit (assigned, en route, on scene, lost contact, arrested).
+        "dispatch_status": sighting.dispatch_status or None,
+        "dispatch_status_at": sighting.dispatch_status_at.isoformat() if sighting.dispatch_status_at else None,
     }
 
 

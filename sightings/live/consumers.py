@@ -303,6 +303,11 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         if await self._still_allowed() is not None:
             await self.send_json(event["payload"])
 
+    async def live_view_update(self, event: dict[str, Any]) -> None:
+        # Live-view services address these to the requester's own group or the deciding municipality's.
+        if await self._still_allowed() is not None:
+            await self.send_json(event["payload"])
+
     async def _deliver_range(self, after: int, before: int) -> int:
         """Sends the hits this person may see with after < position < before, in stream order."""
         sent = 0

@@ -155,14 +155,15 @@ def order_trail(order: WantedOrder, *, cursor: str | None = None) -> OrderTrail:
         cameras=cameras,
         timeline=timeline,
         events=events,
-        next_cameras=_next_cameras(stops),
+        next_cameras=likely_next_cameras(stops),
         last_seen_at=recent[-1][1] if recent else None,
         sighting_count=max(order.sighting_count, len(recent)),
         drawn_from=len(recent),
     )
 
 
-def _next_cameras(stops: list[TrailStop]) -> list[tuple[Camera, NextCamera]]:
+def likely_next_cameras(stops: list[TrailStop]) -> list[tuple[Camera, NextCamera]]:
+    """Where the vehicle is likely read next after these stops (oldest first), nearest ahead first: one query."""
     # Misread leads nobody confirmed may be another car: they do not steer the prediction.
     trusted = [stop for stop in stops if not stop.all_misread]
     if not trusted:

@@ -201,6 +201,7 @@ def order_detail(request: HttpRequest, order_id: Any) -> HttpResponse:
     cameras = trail.cameras
     map_data = {
         "basemap": static("geo/korea-municipalities.geojson"),
+        "places": static("geo/emd/"),
         "municipalities": [m.code for m in trail.municipalities],
         "trail": [
             {
@@ -233,6 +234,9 @@ def order_detail(request: HttpRequest, order_id: Any) -> HttpResponse:
             "order": order,
             "trail": trail,
             "may_request_footage": order.is_active and permissions.footage_may_request(request.user, order),
+            "may_request_live_view": order.is_active
+            and order.priority == WantedOrder.Priority.URGENT
+            and permissions.live_view_may_request(request.user, order),
             "timeline": timeline,
             "timeline_next": trail.timeline.next_cursor,
             "timeline_paged": "before" in request.GET,

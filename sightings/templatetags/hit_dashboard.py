@@ -11,6 +11,7 @@ from accounts.models import User
 from audit.purposes import CRIME_CATEGORIES
 from sightings import permissions
 from sightings.hits import selectors as hit_selectors
+from sightings.models import AssignmentStatus
 from wassweb.access_note import describe
 
 register = template.Library()
@@ -62,11 +63,18 @@ def dashboard_strings() -> dict[str, str]:
         "reading_off": _("Off"),
         "footage": _("Footage"),
         "request_footage": _("Request footage"),
+        "live_view": _("Live view"),
         "footage_pending": _("Waiting for a decision"),
         "footage_approved": _("Approved"),
         "footage_denied": _("Denied"),
         "footage_checking": _("Checking for a footage request…"),
         "footage_other_agency": _("Only the issuing agency may request footage."),
+        "nearest_units": _("Nearest available units"),
+        "units_loading": _("Looking for units nearby…"),
+        "no_units_near": _("No available unit with a known position nearby. Type a call sign below."),
+        "ahead": _("ahead"),
+        "unit_report": _("Unit's report"),
+        **{f"report_{value}": str(label) for value, label in AssignmentStatus.choices},
     }
 
 
@@ -81,6 +89,7 @@ def hit_dashboard_data(context: dict[str, Any]) -> dict[str, Any]:
         "role": user.role,
         "may_act": permissions.sighting_may_act(user),
         "agency": str(user.agency_id) if user.agency_id else None,
+        "agency_code": user.agency.code if user.agency_id else None,
         "hits": hits,
         "trails": hit_selectors.dashboard_trails(user=user, order_ids=order_ids),
         "cameras": hit_selectors.dashboard_cameras(user=user) if user.role == User.Role.OPERATOR else [],

@@ -1,4 +1,4 @@
-// The camera pages' map: the offline municipal basemap with the centre's cameras. A click on the map puts the
+// The camera pages' map: the offline basemap (static/js/basemap.js) with the centre's cameras, named once zoomed in. A click on the map puts the
 // coordinates into the form's latitude and longitude (the new camera's place, or where the camera moves to).
 // Reads its data from the json_script element "camera-map-data"; no tiles, nothing from outside the app.
 (function () {
@@ -13,22 +13,18 @@
     var lon = document.getElementById("id_lon");
     var map = L.map(element, { zoomSnap: 0.25, attributionControl: true });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Statistics Korea SGIS (KOGL Type 1) via vuski/admdongkor");
     map.setView(data.centre, 13);
 
-    fetch(data.basemap, { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
-      .then(function (geojson) {
-        L.geoJSON(geojson, {
-          interactive: false,
-          style: function (feature) {
-            var own = feature.properties.code === data.municipality;
-            return { color: own ? "#1f6feb" : "#9aa6b5", weight: own ? 2 : 0.6, fillColor: own ? "#e3edff" : "#eef1f5", fillOpacity: 1 };
-          },
-        }).addTo(map).bringToBack();
-        element.dataset.basemapLoaded = "true";
-      })
-      .catch(function () { element.dataset.basemapLoaded = "failed"; });
+    var basemap = WasswebBasemap.create(map, {
+      url: data.basemap,
+      places: data.places,
+      style: function (code) {
+        var own = code === data.municipality;
+        return { color: own ? "#1f6feb" : "#9aa6b5", weight: own ? 2 : 0.6, fillColor: own ? "#e3edff" : "#eef1f5", fillOpacity: 1 };
+      },
+      onLoad: function () { element.dataset.basemapLoaded = "true"; },
+      onFail: function () { element.dataset.basemapLoaded = "failed"; },
+    });
 
     var bounds = L.latLngBounds([data.centre]);
     data.cameras.forEach(function (camera) {
@@ -39,6 +35,7 @@
         .bindTooltip(camera.code, { direction: "top" })
         .bindPopup(document.createTextNode(camera.code + " " + camera.name))
         .addTo(map);
+      basemap.nameCamera([camera.lat, camera.lon], camera.name);
       bounds.extend([camera.lat, camera.lon]);
     });
     if (data.cameras.length > 1) map.fitBounds(bounds.pad(0.25), { maxZoom: 14 });

@@ -37,11 +37,13 @@
     api: root.getAttribute("data-footage-api"),
     newUrl: root.getAttribute("data-footage-new"),
     pageUrl: root.getAttribute("data-footage-page"),
+    liveViewUrl: root.getAttribute("data-live-view-new"),
     onChange: function (sightingId) { if (store.selectedId === sightingId) card.render(); },
   });
   var card = new D.HitCard({
     store: store, T: T, lang: lang, labels: labels, mayAct: root.getAttribute("data-may-act") === "1",
     api: root.getAttribute("data-api"), csrf: root.getAttribute("data-csrf"), onChange: update, footage: footage,
+    unitsApi: root.getAttribute("data-units-api"), agencyCode: data.agency_code,
   });
 
   function select(id) {
@@ -123,6 +125,9 @@
         footage.frame(frame);
         // The centre dashboard's queue of footage requests (static/js/footage.js).
         if (window.WasswebFootageLive) window.WasswebFootageLive.changed(frame);
+      } else if (frame.type === "live_view") {
+        // The centre dashboard's live-view queue (static/js/live-view.js).
+        if (window.WasswebLiveView) window.WasswebLiveView.changed(frame);
       }
     },
   });

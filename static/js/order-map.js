@@ -1,4 +1,5 @@
-// The order page's map: the offline municipal basemap, the vehicle's trail and the likely next cameras.
+// The order page's map: the offline basemap (static/js/basemap.js), the vehicle's trail and the likely next
+// cameras, named once zoomed in.
 // Reads its data from the json_script element "order-map-data"; no tiles, nothing from outside the app.
 (function () {
   "use strict";
@@ -11,27 +12,23 @@
     var passed = new Set(data.municipalities);
     var map = L.map(element, { zoomSnap: 0.25, attributionControl: true });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Statistics Korea SGIS (KOGL Type 1) via vuski/admdongkor");
     map.setView([36.4, 127.8], 7);
 
-    fetch(data.basemap, { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
-      .then(function (geojson) {
-        L.geoJSON(geojson, {
-          interactive: false,
-          style: function (feature) {
-            var hit = passed.has(feature.properties.code);
-            return {
-              color: hit ? "#1f6feb" : "#9aa6b5",
-              weight: hit ? 1.5 : 0.6,
-              fillColor: hit ? "#cfe0ff" : "#eef1f5",
-              fillOpacity: hit ? 0.7 : 1,
-            };
-          },
-        }).addTo(map).bringToBack();
-        element.dataset.basemapLoaded = "true";
-      })
-      .catch(function () { element.dataset.basemapLoaded = "failed"; });
+    var basemap = WasswebBasemap.create(map, {
+      url: data.basemap,
+      places: data.places,
+      style: function (code) {
+        var hit = passed.has(code);
+        return {
+          color: hit ? "#1f6feb" : "#9aa6b5",
+          weight: hit ? 1.5 : 0.6,
+          fillColor: hit ? "#cfe0ff" : "#eef1f5",
+          fillOpacity: hit ? 0.7 : 1,
+        };
+      },
+      onLoad: function () { element.dataset.basemapLoaded = "true"; },
+      onFail: function () { element.dataset.basemapLoaded = "failed"; },
+    });
 
     var points = data.trail.map(function (p) { return [p.lat, p.lon]; });
     var bounds = L.latLngBounds(points);
@@ -50,6 +47,7 @@
         .bindTooltip(String(index + 1), { permanent: true, direction: "center", className: "trail-label" })
         .bindPopup(document.createTextNode(p.seen_at + " · " + p.camera + " " + p.name + " · " + p.municipality))
         .addTo(map);
+      basemap.nameCamera([p.lat, p.lon], p.name);
     });
     data.next.forEach(function (c) {
       L.circleMarker([c.lat, c.lon], {
@@ -57,6 +55,7 @@
       })
         .bindPopup(document.createTextNode(c.camera + " " + c.name + " · " + c.km + " km"))
         .addTo(map);
+      basemap.nameCamera([c.lat, c.lon], c.name);
       bounds.extend([c.lat, c.lon]);
     });
     if (bounds.isValid()) {

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from sightings.models import FootageFile
 from tests.factories import footage_request_make, integration_key_make
 from tests.sightings.footage.helpers import make_sighting
+from tests.sightings.live_views.helpers import live_view_make, urgent_order_make, video_server_make
 
 CSRF_SECRET = "reliabilityfuzzcsrfsecret0123456"  # 32 characters, the unmasked form Django accepts
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -59,6 +60,9 @@ def credentials(db, officer, operator, auditor, municipality, camera, order) -> 
     }
     if footage is not None:
         ids["file_id"] = str(footage.id)
+    # A live view waiting for the centre (approve/deny/end reach the service), of an urgent order with a video server.
+    video_server_make(municipality)
+    ids["view_id"] = str(live_view_make(officer=officer, order=urgent_order_make(officer), camera=camera).id)
     return Credentials(
         sessions={
             "officer": _session_cookie(officer),
@@ -89,7 +93,7 @@ def _keep_the_test_transaction_open(db):
 def _role_for(path: str) -> str:
     if path.startswith("/api/v1/audit/"):
         return "auditor"
-    if path.startswith("/api/v1/footage-requests/") and path.endswith(("/approve/", "/deny/")):
+    if path.startswith(("/api/v1/footage-requests/", "/api/v1/live-views/")) and path.endswith(("/approve/", "/deny/")):
         return "operator"
     return "officer"
 

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from accounts.services import api_key_create
 from sightings.models import Camera
 from tests.conftest import PASSWORD
+from tests.factories import unit_make
 from tests.live import log_in, screenshot
 from tests.sightings.live.helpers import make_order
 
@@ -64,6 +65,7 @@ def test_a_hit_reaches_the_dashboards_live_and_a_confirmation_reaches_the_other_
     )
     urgent = make_order(officer, plate="34나5678", priority="urgent")
     _, integration_key = api_key_create(municipality=municipality, name="은평 통합플랫폼")
+    unit_make(agency=officer.agency, call_sign="은평12")
 
     first, second = new_page(), new_page()
     log_in(first, live_daphne, "officer", PASSWORD)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from accounts.services import api_key_create
 from sightings.models import Sighting
 from tests.conftest import PASSWORD
+from tests.factories import unit_make
 from tests.live import log_in, screenshot
 from tests.sightings.live.helpers import make_hit, make_order
 from tests.sightings.test_dashboard_browser import LIVE_WITHIN_MS, post_read
@@ -31,6 +32,7 @@ def test_an_urgent_hit_for_another_vehicle_leaves_the_chosen_hit_and_its_actions
     make_order(officer, plate="68보1029", priority="urgent")
     chosen = make_hit(order, camera)
     _, integration_key = api_key_create(municipality=municipality, name="은평 통합플랫폼")
+    unit_make(agency=officer.agency, call_sign="은평12")
     page = new_page()
     log_in(page, live_daphne, "officer", PASSWORD)
     page.wait_for_selector("#dashboard[data-socket=live]", timeout=5000)

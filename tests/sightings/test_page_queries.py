@@ -27,7 +27,7 @@ MAX_QUERIES = {
     "API sighting": 11,
     "officer footage list": 12,
     "API footage requests": 11,
-    "operator dashboard": 17,
+    "operator dashboard": 18,  # with the live-view queue at its top
     "operator footage queue": 13,
     "footage request": 14,
 }

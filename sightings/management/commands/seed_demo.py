@@ -6,6 +6,7 @@ from sightings.bench.demo_data import (
     demo_footage_requests_seed,
     demo_orders_seed,
     demo_people_seed,
+    demo_units_seed,
 )
 from sightings.reference import reference_data_load
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         self.stdout.write("Creating the agency and users…")
         agency, officer = demo_people_seed(password=password)
         orders = demo_orders_seed(agency=agency, officer=officer)
+        self.stdout.write("Putting patrol units on the road…")
+        units = demo_units_seed(agency=agency)
         self.stdout.write("Asking the two demo centres for footage…")
         footage = demo_footage_requests_seed(agency=agency, officer=officer)
         # The demo runs no beat: publish the chain heads once, so /transparency/ shows what a statement looks like.
@@ -33,7 +36,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {provinces} provinces, {municipalities} municipalities, {cameras} cameras, "
-                f"{orders} active orders, {footage} new urgent footage requests (은평구, 서초구); "
+                f"{orders} active orders, {units} patrol units, "
+                f"{footage} new urgent footage requests (은평구, 서초구); "
                 f"users officer, operator, operator2, auditor, admin "
                 f"with password {password!r}."
             )

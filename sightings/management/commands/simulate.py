@@ -4,14 +4,28 @@ import random
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from accounts.services import api_key_authenticate
-from sightings.bench.simulation import LoadStats, Poster, SimCamera, Traffic, open_loop, pattern_fill, traffic_batches
-from sightings.models import Camera, WantedOrder
+from sightings.bench.simulation import (
+    LoadStats,
+    Poster,
+    SimCamera,
+    Traffic,
+    UnitPatrol,
+    crew_report,
+    open_loop,
+    pattern_fill,
+    traffic_batches,
+)
+from sightings.models import Camera, PatrolUnit, WantedOrder
+from sightings.orders.trail import Place, distance_km
 
 WANTED_REFRESH_SECONDS = 15
+UNIT_TICK_SECONDS = 5.0  # above UNIT_POSITION_MIN_INTERVAL_SECONDS: every report is taken
 
 
 class Command(BaseCommand):
@@ -48,6 +62,20 @@ class Command(BaseCommand):
             type=float,
             default=0.0,
             help="demo only: every so many seconds the demo officer asks a demo centre for footage of a hit; 0 never",
+        )
+
+        parser.add_argument(
+            "--unit-keys-file",
+            type=Path,
+            help="patrol unit terminals' keys, one 'call-sign key' per line: the cars drive and report their positions",
+        )
+        parser.add_argument(
+            "--unit-reports",
+            action="store_true",
+            help="demo: cars sent to a hit report en route, on scene and the outcome as a crew would",
+        )
+        parser.add_argument(
+            "--manual-unit", action="append", default=[], help="a car whose status a person reports (repeatable)"
         )
 
     def handle(self, *args, **options) -> None:
@@ -99,6 +127,14 @@ class Command(BaseCommand):
         refresher.start()
         if options["footage_every"] > 0:
             threading.Thread(target=self.request_footage, args=(options["footage_every"], stop), daemon=True).start()
+        if options["unit_keys_file"]:
+            units = self.unit_keys(options["unit_keys_file"])
+            self.stdout.write(f"Driving {len(units)} patrol units, a position every {UNIT_TICK_SECONDS:g} s.")
+            threading.Thread(
+                target=self.drive_units,
+                args=(poster, units, cameras, options["unit_reports"], set(options["manual_unit"]), stop),
+                daemon=True,
+            ).start()
         try:
             stats = open_loop(
                 rate=options["rate"],
@@ -161,6 +197,62 @@ class Command(BaseCommand):
                 continue
             if made is not None:
                 self.stdout.write(f"  footage requested from {made.municipality} ({made.camera.code})")
+
+    def unit_keys(self, path: Path) -> dict[str, str]:
+        try:
+            lines = path.read_text().splitlines()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from None
+        pairs = [line.split() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+    def drive_units(
+        self,
+        poster: Poster,
+        keys: dict[str, str],
+        cameras: list[SimCamera],
+        reports: bool,
+        manual: set[str],
+        stop: threading.Event,
+    ) -> None:
+        """Moves the cars and posts their positions through the units API; sends them to the hits they are given."""
+        import orjson
+
+        rng = random.Random(0)
+        start = dict.fromkeys(keys, (cameras[0].lat, cameras[0].lon))
+        for call_sign, lat, lon in PatrolUnit.objects.filter(call_sign__in=keys).values_list("call_sign", "lat", "lon"):
+            if lat is not None:
+                start[call_sign] = (lat, lon)
+        patrol = UnitPatrol([(sign, *place) for sign, place in start.items()], cameras, seed=0)
+        while not stop.wait(UNIT_TICK_SECONDS):
+            try:
+                sent = {
+                    row[0]: row[1:]
+                    for row in PatrolUnit.objects.filter(call_sign__in=keys, assignment__isnull=False).values_list(
+                        "call_sign", "assignment__camera__lat", "assignment__camera__lon", "status", "status_at"
+                    )
+                }
+                for call_sign in keys:
+                    patrol.send(call_sign, sent[call_sign][:2] if call_sign in sent else None)
+                for unit in patrol.step(UNIT_TICK_SECONDS):
+                    body = {"lat": round(unit.lat, 6), "lon": round(unit.lon, 6), "heading_deg": unit.heading}
+                    path = f"/api/v1/units/{quote(unit.call_sign)}/position/"
+                    poster.post(keys[unit.call_sign], orjson.dumps(body), path=path)
+                if not reports:
+                    continue
+                now = timezone.now()
+                for call_sign, (lat, lon, status, status_at) in sent.items():
+                    if call_sign in manual:
+                        continue
+                    unit = patrol.units[call_sign]
+                    arrived = distance_km(Place(unit.lat, unit.lon), Place(lat, lon)) < 0.15
+                    report = crew_report(status, (now - status_at).total_seconds(), arrived=arrived, rng=rng)
+                    if report:
+                        path = f"/api/v1/units/{quote(call_sign)}/status/"
+                        poster.post(keys[call_sign], orjson.dumps({"status": report}), path=path)
+                        self.stdout.write(f"  {call_sign}: {report}")
+            except Exception as error:  # noqa: BLE001 - a database hiccup must not end the simulation
+                self.stderr.write(f"Could not move the patrol units: {error}")
 
 
 def wanted_plates() -> list[str]:

@@ -13,6 +13,15 @@
     this.card = document.getElementById("hit-card");
     this.done = null; // {id, text}: the last accepted action's confirmation
     this.drafts = {}; // hit id -> patrol unit typed but not sent, kept across redraws
+    this.nearby = {}; // hit id -> {at, units | null while loading, failed}: the nearest available units
+  }
+
+  var NEARBY_FRESH_MS = 15000;
+  var NEARBY_SHOWN = 3;
+  var NEARBY_DELAY_MS = 600;
+
+  function distanceText(metres) {
+    return metres >= 1000 ? (metres / 1000).toFixed(1) + " km" : metres + " m";
   }
 
   function charRow(label, chars, side) {
@@ -82,6 +91,7 @@
     if (hit.verification !== "unverified") fact(facts, T.verified_by, o.labels.verification(hit.verification) + " · " + hit.verified_by + " · " + when(hit.verified_at));
     if (hit.acknowledged_by) fact(facts, T.acknowledged_by, hit.acknowledged_by + " · " + when(hit.acknowledged_at));
     if (hit.dispatched_unit) fact(facts, T.dispatched, hit.dispatched_unit + " · " + hit.dispatched_by + " · " + when(hit.dispatched_at));
+    if (hit.dispatch_status && hit.dispatch_status !== "assigned") fact(facts, T.unit_report, (T["report_" + hit.dispatch_status] || hit.dispatch_status) + " · " + when(hit.dispatch_status_at));
     if (hit.retrospective) fact(facts, "", T.retrospective);
     parts.push(facts);
 
@@ -143,6 +153,7 @@
     unit.addEventListener("input", function () { self.drafts[hit.id] = unit.value; });
     var canDispatch = !hit.dispatched_unit && hit.verification !== "misread" && !o.labels.needsVerification(hit);
     unit.disabled = !canDispatch;
+    if (canDispatch && o.unitsApi) box.appendChild(this.nearest(hit, button));
     var dispatch = button(T.dispatch, "danger", "dispatch", canDispatch, function () { return { unit: unit.value.trim() }; }, T.done_dispatched);
     var dispatchRow = f.el("div", "dispatch-row");
     dispatchRow.appendChild(unit);
@@ -155,6 +166,59 @@
       done.setAttribute("data-testid", "action-done");
       box.appendChild(done);
     }
+    return box;
+  };
+
+  // The three nearest available units the officer may send, ahead of the vehicle first, each with its own
+  // dispatch button; read when the card is drawn and again once the answer is older than NEARBY_FRESH_MS.
+  HitCard.prototype.nearest = function (hit, button) {
+    var self = this, o = this.o, T = o.T;
+    var box = f.el("div", "nearest-units");
+    box.setAttribute("data-testid", "nearest-units");
+    box.appendChild(f.el("p", "nearest-title", T.nearest_units));
+    var known = this.nearby[hit.id];
+    if (!known || (known.units && Date.now() - known.at > NEARBY_FRESH_MS)) {
+      known = this.nearby[hit.id] = { at: Date.now(), units: known ? known.units : null };
+      // A beat after the card is drawn, and only if the hit is still the one shown: a hit's arrival is a burst
+      // on every dashboard at once (socket, sound, list, map, photo), and the units can wait for it to pass.
+      window.setTimeout(function () {
+        if (o.store.selectedId !== hit.id) { delete self.nearby[hit.id]; return; }
+        fetch(o.unitsApi + "?near_sighting=" + encodeURIComponent(hit.id) + "&limit=" + NEARBY_SHOWN, {
+          credentials: "same-origin", headers: { Accept: "application/json" },
+        }).then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (page) {
+            known.units = page ? page.results : [];
+            known.at = Date.now();
+            if (o.store.selectedId === hit.id) self.render();
+          })
+          .catch(function () { known.units = []; });
+      }, NEARBY_DELAY_MS);
+    }
+    if (!known.units) {
+      box.appendChild(f.el("p", "muted", T.units_loading));
+      return box;
+    }
+    if (!known.units.length) {
+      box.appendChild(f.el("p", "muted", T.no_units_near));
+      return box;
+    }
+    var list = f.el("ol", "nearest-list");
+    known.units.forEach(function (unit) {
+      var row = f.el("li", "nearest-unit");
+      row.setAttribute("data-unit", unit.call_sign);
+      var about = f.el("span", "nearest-about");
+      about.appendChild(f.el("span", "nearest-call-sign", unit.call_sign));
+      about.appendChild(f.el("span", "nearest-distance", distanceText(unit.distance_m)));
+      if (unit.ahead) about.appendChild(f.el("span", "badge ahead", T.ahead));
+      if (unit.agency !== o.agencyCode) about.appendChild(f.el("span", "nearest-agency muted", unit.agency_name));
+      row.appendChild(about);
+      var send = button(T.dispatch, "danger", "dispatch", true, function () { return { unit: unit.call_sign }; }, T.done_dispatched);
+      send.setAttribute("data-action", "dispatch-nearest");
+      send.setAttribute("aria-label", T.dispatch + " " + unit.call_sign + " — " + hit.plate);
+      row.appendChild(send);
+      list.appendChild(row);
+    });
+    box.appendChild(list);
     return box;
   };
 

@@ -8,7 +8,7 @@
   var f = D.format;
 
   // options: T, api (footage requests API), newUrl (the form), pageUrl (the list; a request is pageUrl + id),
-  // agency (the officer's), onChange(sightingId)
+  // liveViewUrl (the live-view request form), agency (the officer's), onChange(sightingId)
   function FootageStatus(options) {
     this.o = options;
     this.known = {}; // sighting id -> {id, status} of its request, or null when it has none
@@ -40,6 +40,15 @@
       box.appendChild(button);
     } else {
       box.appendChild(f.el("span", "muted", T.footage_other_agency));
+    }
+    // An urgent order of the officer's own agency: the camera's live picture may be asked for beside the footage.
+    if (o.liveViewUrl && hit.priority === "urgent" && String(hit.agency) === String(o.agency)) {
+      var live = f.el("a", "button", T.live_view);
+      live.href = o.liveViewUrl + "?sighting=" + encodeURIComponent(hit.id);
+      live.setAttribute("data-testid", "request-live-view");
+      live.setAttribute("aria-label", T.live_view + " — " + hit.camera_name);
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(live);
     }
     return box;
   };

@@ -7,7 +7,7 @@
 
   var D = (window.WasswebDashboard = window.WasswebDashboard || {});
   var MAX_HITS = 200;
-  var CHANGING = ["verification", "verified_by", "verified_at", "acknowledged_by", "acknowledged_at", "dispatched_unit", "dispatched_by", "dispatched_at"];
+  var CHANGING = ["verification", "verified_by", "verified_at", "acknowledged_by", "acknowledged_at", "dispatched_unit", "dispatched_by", "dispatched_at", "dispatch_status", "dispatch_status_at"];
 
   function sortKey(hit) {
     return hit.seq !== null && hit.seq !== undefined ? hit.seq : Number.MAX_SAFE_INTEGER - 1;

@@ -86,7 +86,10 @@
     badges.appendChild(f.el("span", "badge", o.labels.crime(hit)));
     if (o.labels.needsVerification(hit)) badges.appendChild(f.el("span", "badge misread", T.misread));
     if (hit.verification !== "unverified") badges.appendChild(f.el("span", "badge " + (hit.verification === "confirmed" ? "confirmed" : "dismissed"), o.labels.verification(hit.verification)));
-    if (hit.dispatched_unit) badges.appendChild(f.el("span", "badge dispatched", T.dispatched + ": " + hit.dispatched_unit));
+    if (hit.dispatched_unit) {
+      var report = hit.dispatch_status && hit.dispatch_status !== "assigned" ? " · " + (T["report_" + hit.dispatch_status] || hit.dispatch_status) : "";
+      badges.appendChild(f.el("span", "badge dispatched", T.dispatched + ": " + hit.dispatched_unit + report));
+    }
     else if (hit.acknowledged_by) badges.appendChild(f.el("span", "badge acknowledged", T.acknowledged_by + " " + hit.acknowledged_by));
     item.appendChild(badges);
 

@@ -1,5 +1,5 @@
-// The dashboard's map: municipality outlines, the centre's cameras, one marker per hit and each order's
-// trail. It knows nothing of the selection rules: the page tells it which hit is selected.
+// The dashboard's map: the offline basemap (static/js/basemap.js), the centre's cameras, one marker per hit
+// and each order's trail. It knows nothing of the selection rules: the page tells it which hit is selected.
 (function () {
   "use strict";
 
@@ -27,18 +27,12 @@
     var root = this.root;
     map.attributionControl.setPrefix(false);
     map.fitBounds(KOREA);
-    fetch(root.getAttribute("data-geo"), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (geo) {
-        if (!geo) return;
-        L.geoJSON(geo, {
-          interactive: false,
-          style: { color: "#8a97a8", weight: 0.6, fillColor: "#e8edf3", fillOpacity: 1 },
-        }).addTo(map).bringToBack();
-        map.attributionControl.addAttribution("행정구역 경계 © 통계청 SGIS / southkorea-maps");
-        root.setAttribute("data-basemap", "loaded");
-      })
-      .catch(function () { /* the markers still show without the outline map */ });
+    var basemap = window.WasswebBasemap.create(map, {
+      url: root.getAttribute("data-geo"),
+      places: root.getAttribute("data-places"),
+      style: function () { return { color: "#8a97a8", weight: 0.6, fillColor: "#e8edf3", fillOpacity: 1 }; },
+      onLoad: function () { root.setAttribute("data-basemap", "loaded"); },
+    });
 
     if (data.cameras && data.cameras.length) {
       var bounds = [];
@@ -46,6 +40,7 @@
         L.circleMarker([camera.lat, camera.lon], {
           radius: 4, color: "#5b6675", weight: 1, fillColor: camera.active ? "#9aa5b4" : "#ffffff", fillOpacity: 1,
         }).bindTooltip(camera.code + " " + camera.name).addTo(map);
+        basemap.nameCamera([camera.lat, camera.lon], camera.name);
         bounds.push([camera.lat, camera.lon]);
       });
       map.fitBounds(bounds, { padding: [40, 40], maxZoom: 12 });

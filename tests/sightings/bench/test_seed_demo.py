@@ -47,7 +47,11 @@ def test_seed_demo_creates_one_user_per_role_with_the_given_password():
     assert users["operator2"].municipality.code == "11650"
     assert users["auditor"].role == "auditor"
     assert users["admin"].is_superuser
-    assert all(user.check_password("pw-for-test-123") for user in users.values())
+    people = [user for name, user in users.items() if not name.startswith("terminal-")]
+    assert all(user.check_password("pw-for-test-123") for user in people)
+    # The patrol units' terminal accounts sign in with their unit keys only (docs/UNITS.md).
+    terminals = [user for name, user in users.items() if name.startswith("terminal-")]
+    assert terminals and not any(user.has_usable_password() for user in terminals)
 
 
 @pytest.mark.django_db
@@ -75,3 +79,19 @@ def test_seed_demo_publishes_the_chain_heads_so_the_transparency_page_shows_one(
     ledger_head = ChainHeadStatement.objects.get(chain="ledger")
     assert ledger_head.head_hash in settings.CHAIN_HEADS_FILE.read_text(encoding="utf-8")
     assert ledger_head.signature in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_puts_patrol_units_near_the_pilot_centres_with_an_agreement_for_the_partner_agency():
+    from sightings.models import DispatchAgreement, PatrolUnit
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+    units = {unit.call_sign: unit for unit in PatrolUnit.objects.select_related("agency")}
+    assert {"은평11", "은평12", "은평13", "서초21", "서초22", "서초23"} <= set(units)
+    eunpyeong = Municipality.objects.get(code="11380")
+    assert abs(units["은평12"].lat - eunpyeong.lat) < 0.05 and units["은평12"].position_fresh()
+    assert units["은평12"].status == PatrolUnit.Status.AVAILABLE
+    partner = units["성남81"].agency
+    assert partner != units["은평12"].agency
+    assert DispatchAgreement.objects.filter(unit_agency=partner, dispatching_agency=units["은평12"].agency).count() == 1

@@ -8,10 +8,11 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Sum
 
 from accounts.models import User
 from audit.ledger import verify_stored
-from audit.models import AccessLogEntry, DisclosureEntry
+from audit.models import AccessLogEntry, DisclosureEntry, DisclosureMonth, DisclosurePublicationMonth
 from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
 
 TINY = ["--sightings", "400", "--orders", "30", "--access-log", "600", "--footage", "12"]
@@ -29,6 +30,9 @@ def test_seed_volume_writes_a_year_whose_chains_verify_and_refuses_a_second_run(
     # One location entry per sighting, one footage entry per approved request.
     approved = FootageRequest.objects.filter(status=FootageRequest.Status.APPROVED).count()
     assert DisclosureEntry.objects.count() == 400 + approved
+    # The monthly counts the statistics and transparency pages read were recounted after the load.
+    for counts in (DisclosureMonth, DisclosurePublicationMonth):
+        assert counts.objects.aggregate(n=Sum("disclosures"))["n"] == 400 + approved
     for model in (DisclosureEntry, AccessLogEntry):
         verdict = verify_stored(model)
         assert verdict.ok and verdict.entries == model.objects.count(), verdict.first_broken

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from sightings.models import Sighting, WantedOrder
+from tests.factories import unit_make
 from tests.queries import access_log_queries
 from tests.sightings.live.helpers import make_hit, make_order
 
@@ -173,7 +174,12 @@ def test_operators_cannot_acknowledge(client, operator, hit):
     assert _post(client, "sighting-acknowledge", hit).status_code == 403
 
 
-def test_an_officer_dispatches_a_named_unit(client, officer, other_officer, hit):
+@pytest.fixture
+def units(agency, other_agency):
+    return unit_make(agency=agency, call_sign="은평12"), unit_make(agency=other_agency, call_sign="서초3")
+
+
+def test_an_officer_dispatches_a_named_unit(client, officer, other_officer, hit, units):
     client.force_login(officer)
     response = _post(client, "sighting-dispatch", hit, {"unit": "은평12"})
     assert response.status_code == 200
@@ -186,9 +192,9 @@ def test_an_officer_dispatches_a_named_unit(client, officer, other_officer, hit)
     assert "은평12" in second.json()["detail"]
 
 
-def test_dispatch_needs_a_unit_name(client, officer, hit):
+def test_dispatch_needs_the_call_sign_of_a_real_unit(client, officer, hit, units):
     client.force_login(officer)
-    for data in ({}, {"unit": ""}, {"unit": "x" * 61}):
+    for data in ({}, {"unit": ""}, {"unit": "x" * 61}, {"unit": "은평99"}):
         response = _post(client, "sighting-dispatch", hit, data)
         assert response.status_code == 400
         assert "unit" in response.json()["errors"]
@@ -196,7 +202,7 @@ def test_dispatch_needs_a_unit_name(client, officer, hit):
     assert hit.dispatched_unit == ""
 
 
-def test_a_possible_misread_is_confirmed_before_anyone_is_sent(client, officer, order, camera):
+def test_a_possible_misread_is_confirmed_before_anyone_is_sent(client, officer, order, camera, units):
     misread = make_hit(order, camera, plate="12가3459", match_kind="misread")
     client.force_login(officer)
     refused = _post(client, "sighting-dispatch", misread, {"unit": "은평12"})
@@ -206,13 +212,13 @@ def test_a_possible_misread_is_confirmed_before_anyone_is_sent(client, officer, 
     assert _post(client, "sighting-dispatch", misread, {"unit": "은평12"}).status_code == 200
 
 
-def test_nobody_is_sent_to_a_hit_marked_misread(client, officer, hit):
+def test_nobody_is_sent_to_a_hit_marked_misread(client, officer, hit, units):
     client.force_login(officer)
     _post(client, "sighting-verify", hit, {"verdict": "misread"})
     assert _post(client, "sighting-dispatch", hit, {"unit": "은평12"}).status_code == 409
 
 
-def test_operators_cannot_dispatch(client, operator, hit):
+def test_operators_cannot_dispatch(client, operator, hit, units):
     client.force_login(operator)
     assert _post(client, "sighting-dispatch", hit, {"unit": "은평12"}).status_code == 403
 

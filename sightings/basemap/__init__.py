@@ -1,0 +1,1 @@
+"""The offline basemap layers built from installable packages (manage.py build_basemap)."""
