@@ -587,7 +587,8 @@ def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -
             "case": entry.case_number or "—",
         }
         if urgent:
-            detail = f"{detail} · {_('marked urgent (life in danger)')}"
+            marked = _("marked urgent (life in danger)")
+            detail = f"{detail} · {marked}"
         who = entry.approver.username if entry.approver else "—"
         flags.append(
             Flag(

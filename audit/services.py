@@ -6,8 +6,10 @@ rolls back, so does the entry, and when the entry cannot be written the caller's
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -51,6 +53,12 @@ LIVE_FORM = _(
 )
 LIVE_END_DATA_ITEMS = _("End of live view %(view)s: the period it ran and who watched")
 LIVE_LIMIT = _("The picture stops at %(until)s at the latest, or when either side ends it.")
+KOREA = zoneinfo.ZoneInfo("Asia/Seoul")
+
+
+def _kst_minute(when: dt.datetime) -> str:
+    """A time written into the ledger as text a person reads: Korea's time to the minute, labelled."""
+    return timezone.localtime(when, KOREA).strftime("%Y-%m-%d %H:%M KST")
 
 
 def _text(message: Any, **values: Any) -> str:
@@ -76,7 +84,7 @@ def ledger_record_footage(
     municipality = request.municipality
     safeguards = _text(SAFEGUARDS)
     if request.access_until:
-        safeguards += " " + _text(FOOTAGE_ACCESS_LIMIT, until=timezone.localtime(request.access_until).isoformat())
+        safeguards += " " + _text(FOOTAGE_ACCESS_LIMIT, until=_kst_minute(request.access_until))
     entry = DisclosureEntry(
         kind=DisclosureEntry.Kind.FOOTAGE,
         file_name=_text(FOOTAGE_FILE_NAME, municipality=municipality.name),
@@ -142,9 +150,7 @@ def ledger_record_live_view(*, live_view: LiveView) -> DisclosureEntry:
         provided_at=live_view.decided_at,
         window_start=live_view.decided_at,
         window_end=live_view.approved_until,
-        safeguards=_text(SAFEGUARDS)
-        + " "
-        + _text(LIVE_LIMIT, until=timezone.localtime(live_view.approved_until).isoformat()),
+        safeguards=_text(SAFEGUARDS) + " " + _text(LIVE_LIMIT, until=_kst_minute(live_view.approved_until)),
     )
     seal([entry], lock_chain_head(DisclosureEntry))
     entry.save(force_insert=True)

@@ -20,7 +20,7 @@ from sightings import permissions
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageFile, FootageRequest, Sighting, WantedOrder
-from wassweb.access_note import describe_object
+from wassweb.access_note import describe, describe_object
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
 
@@ -202,6 +202,8 @@ class FootageRequestListCreateApi(APIView):
             urgent=data["urgent"],
         )
         footage_request = footage_selectors.footage_request_get(request.user, footage_request.pk)
+        describe_object(request, footage_request)
+        describe(request, action="create")
         output = FootageRequestDetailOutput(footage_request, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 

@@ -22,7 +22,7 @@ from sightings import permissions
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
 from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
-from wassweb.access_note import describe_object, describe_objects
+from wassweb.access_note import describe, describe_object, describe_objects
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -169,6 +169,8 @@ def footage_new(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Footage requested from %(municipality)s.") % {"municipality": camera.municipality}
                 )
+                describe_object(request, footage_request)
+                describe(request, action="create")
                 return redirect("sightings:footage-detail", request_id=footage_request.pk)
     else:
         initial: dict[str, Any] = {}

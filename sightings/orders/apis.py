@@ -24,7 +24,7 @@ from sightings import permissions
 from sightings.models import OrderEvent, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
-from wassweb.access_note import describe_object
+from wassweb.access_note import describe, describe_object
 from wassweb.api_errors import Conflict
 from wassweb.api_pages import page_response
 from wassweb.api_schema import cursor_page
@@ -164,6 +164,8 @@ class OrderListCreateApi(APIView):
             # The answer names the order that already covers the plate, with its address.
             existing = request.build_absolute_uri(reverse("order", args=[exc.existing.pk]))
             raise Conflict(f"{exc} {existing}") from exc
+        describe_object(request, order)
+        describe(request, action="create")
         return Response(_detail(order.pk), status=status.HTTP_201_CREATED)
 
 

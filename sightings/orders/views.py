@@ -24,7 +24,7 @@ from sightings.models import Municipality, Sighting, WantedOrder
 from sightings.orders import selectors as order_selectors
 from sightings.orders import services as order_services
 from sightings.reads import lookback
-from wassweb.access_note import describe_object, describe_objects
+from wassweb.access_note import describe, describe_object, describe_objects
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ORDERS_PER_PAGE = 50
@@ -56,7 +56,9 @@ class OrderForm(forms.Form):
         label=gettext_lazy("Urgency confirmed by"),
         help_text=gettext_lazy("Required under 18-2-3: name and rank or post of who confirmed the danger."),
     )
-    priority = forms.ChoiceField(choices=WantedOrder.Priority.choices, initial=WantedOrder.Priority.HIGH)
+    priority = forms.ChoiceField(
+        label=gettext_lazy("Priority"), choices=WantedOrder.Priority.choices, initial=WantedOrder.Priority.HIGH
+    )
     expires_at = forms.DateTimeField(
         required=False,
         label=gettext_lazy("Expires"),
@@ -177,6 +179,8 @@ def order_new(request: HttpRequest) -> HttpResponse:
             duplicate = exc.existing
             form.add_error("plate" if data["plate"] else "pattern", str(exc))
         else:
+            describe_object(request, order)
+            describe(request, action="create")
             messages.success(request, _("The order is active and searched for nationally."))
             return redirect("sightings:order-detail", order_id=order.id)
     bases_by_category = {slug: sorted(c.bases) for slug, c in CRIME_CATEGORIES.items()}

@@ -51,7 +51,7 @@ def test_the_auditor_finds_an_officers_repeated_looks(live_daphne, new_page, off
     objects = rows.locator("td:nth-child(7)").all_inner_texts()
     for sighting in a_case:  # each sighting looked at, by its id (shortened on the page)
         assert f"sighting {str(sighting.id)[:12]}…" in objects
-    assert objects.count(f"wantedorder {str(order.id)[:12]}…") == django_settings.AUDIT_REPEATED_LOOKS - 3
+    assert objects.count(f"wanted order {str(order.id)[:12]}…") == django_settings.AUDIT_REPEATED_LOOKS - 3
     assert "KST" in rows.first.locator("td:nth-child(2)").inner_text()
     screenshot(page, "audit-access-log-people")
 

@@ -168,3 +168,37 @@ def test_a_live_alert_subscription_is_recorded(officer, auditor):
     assert subscribed.outcome == AccessLogEntry.Outcome.ALLOWED
     assert "officers" in subscribed.filters
     assert (refused.actor_id, refused.outcome) == (auditor.pk, AccessLogEntry.Outcome.DENIED)
+
+
+def test_a_new_order_is_recorded_as_created_with_its_id_and_plate(client, officer):
+    client.force_login(officer)
+    before = last_sequence()
+    response = client.post(
+        reverse("orders"),
+        data={
+            "plate": "34나5678",
+            "crime": "robbery",
+            "legal_basis": "18-2-7",
+            "case_number": "2026-TEST-0001",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    [entry] = entries_after(before)
+    assert (entry.action, entry.object_type, entry.object_id, entry.plate) == (
+        "create",
+        "wantedorder",
+        response.json()["id"],
+        "34나5678",
+    )
+
+
+def test_the_auditor_reads_the_entries_in_words(client, officer, auditor, order, settings):
+    officer_client = Client()
+    officer_client.force_login(officer)
+    officer_client.get(reverse("sightings:order-detail", args=[order.id]))
+    client.force_login(auditor)
+    page = client.get(reverse("audit:access-log"), {"person": officer.username}).content.decode()
+    assert "viewed" in page and "wanted order" in page.lower()
+    korean = client.get(reverse("audit:access-log"), {"person": officer.username}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert "조회" in korean.content.decode()
