@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from audit.services import socket_access_record
 from sightings.units import selectors as unit_selectors
 from sightings.units.events import unit_group
+from wassweb.db_release import database_read_off_thread
 
 UNIT_SUBPROTOCOL = "wassweb.units"
 # Close codes: the terminal's script stops reconnecting on these (as static/js/alerts.js does).
@@ -24,8 +24,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-def _read_db(function):
-    return database_sync_to_async(function, thread_sensitive=False)
+_read_db = database_read_off_thread
 
 
 class UnitConsumer(AsyncJsonWebsocketConsumer):
