@@ -523,6 +523,10 @@ class LiveViewViewer(models.Model):
 
     live_view = models.ForeignKey(LiveView, on_delete=models.CASCADE, related_name="viewer_rows")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when the address was fetched with a unit key: the named unit's terminal watched, under the key's account.
+    unit = models.ForeignKey(
+        "PatrolUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
     first_at = models.DateTimeField(_("first view"))
     last_at = models.DateTimeField(_("last view"))
     fetches = models.PositiveIntegerField(_("fetches"), default=0)
@@ -531,7 +535,18 @@ class LiveViewViewer(models.Model):
         verbose_name = _("live view viewer")
         ordering = ["first_at"]
         constraints = [
-            models.UniqueConstraint(fields=["live_view", "user"], name="sightings_liveviewviewer_one_per_person"),
+            # One row per person watching on their own, and one per account watching as a unit's terminal: an
+            # officer whose key also drives the unit's terminal is counted once in each capacity.
+            models.UniqueConstraint(
+                fields=["live_view", "user"],
+                condition=Q(unit__isnull=True),
+                name="sightings_liveviewviewer_one_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["live_view", "unit", "user"],
+                condition=Q(unit__isnull=False),
+                name="sightings_liveviewviewer_one_per_unit_account",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from sightings import permissions
-from sightings.models import LiveView, LiveViewViewer
+from sightings.models import LiveVideoServer, LiveView, LiveViewViewer
 
 
 def live_views_for(user: Any, *, status: str | None = None) -> QuerySet[LiveView]:
@@ -39,7 +41,55 @@ def live_view_get(user: Any, live_view_id: Any) -> LiveView | None:
 
 
 def live_view_viewers(live_view: LiveView) -> list[LiveViewViewer]:
-    return list(LiveViewViewer.objects.filter(live_view=live_view).select_related("user").order_by("first_at", "id"))
+    return list(
+        LiveViewViewer.objects.filter(live_view=live_view).select_related("user", "unit").order_by("first_at", "id")
+    )
+
+
+def video_server_origin(base_url: str) -> str:
+    """The origin a player fetches a centre's stream from (what a page's Content Security Policy has to allow)."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def live_video_server_origin(municipality_id: Any) -> str | None:
+    servers = LiveVideoServer.objects.filter(municipality_id=municipality_id)
+    base_url = servers.values_list("base_url", flat=True).first()
+    return video_server_origin(base_url) if base_url else None
+
+
+def live_video_origins() -> list[str]:
+    """Every configured centre video server's origin, once each: the unit terminal's player may need any of them."""
+    return sorted({video_server_origin(url) for url in LiveVideoServer.objects.values_list("base_url", flat=True)})
+
+
+def live_view_unit_frame(live_view: LiveView) -> dict[str, Any]:
+    """The `live_view` frame for the named unit's terminals (/ws/units/, docs/UNITS.md): what to play and until when.
+
+    `live_view` needs its camera and municipality loaded.
+    """
+    return {
+        "type": "live_view",
+        "id": str(live_view.id),
+        "status": live_view.status,
+        "camera": live_view.camera.code,
+        "camera_name": live_view.camera.name,
+        "municipality_name": live_view.municipality.name,
+        "approved_until": live_view.approved_until.isoformat() if live_view.approved_until else None,
+        "ended_at": live_view.ended_at.isoformat() if live_view.ended_at else None,
+        "stream": reverse("live-view-stream", kwargs={"view_id": live_view.id}),
+    }
+
+
+def unit_live_view_frames(unit_id: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The running live views that name the unit, as frames: a terminal that (re)connects picks its player up."""
+    now = now or timezone.now()
+    running = (
+        LiveView.objects.filter(unit_id=unit_id, status=LiveView.Status.APPROVED, approved_until__gt=now)
+        .select_related("camera", "municipality")
+        .order_by("created_at")
+    )
+    return [live_view_unit_frame(live_view) for live_view in running]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from sightings import permissions
 from sightings.live import alerts
+from sightings.live_views import selectors as live_selectors
 from sightings.live_views import stream_signing
 from sightings.models import Camera, LiveVideoServer, LiveView, LiveViewViewer, PatrolUnit, Sighting, WantedOrder
+from sightings.units.events import unit_group
 from wassweb import service_errors
 
 
@@ -61,11 +63,16 @@ def _notify_after_commit(live_view: LiveView, *, requester: bool) -> None:
     payload = live_view_payload(live_view)
     code = live_view.municipality.code
     user_id = live_view.requested_by_id
+    # The named unit's terminals hear the decision and the end (not the request: they have nothing to do with it).
+    unit_frame = live_selectors.live_view_unit_frame(live_view) if live_view.unit_id and requester else None
+    unit_id = live_view.unit_id
 
     def send() -> None:
         sends = [(alerts.municipality_group(code), alerts.LIVE_VIEW_UPDATE, payload)]
         if requester:
             sends.append((alerts.user_group(user_id), alerts.LIVE_VIEW_UPDATE, payload))
+        if unit_frame is not None:
+            sends.append((unit_group(unit_id), alerts.LIVE_VIEW_UPDATE, unit_frame))
         alerts.send_to_groups(sends)
 
     transaction.on_commit(send)
@@ -186,16 +193,17 @@ def _record(live_view: LiveView) -> None:
 def _record_end(live_view: LiveView) -> None:
     from audit import services as audit_services
 
-    rows = LiveViewViewer.objects.filter(live_view=live_view).select_related("user").order_by("first_at", "id")
     viewers = [
         {
             "user": row.user.get_username(),
             "user_id": row.user_id,
+            # The call sign when the named unit's terminal watched (with its unit key), else None.
+            "unit": row.unit.call_sign if row.unit_id else None,
             "first": row.first_at.isoformat(),
             "last": row.last_at.isoformat(),
             "fetches": row.fetches,
         }
-        for row in rows
+        for row in live_selectors.live_view_viewers(live_view)
     ]
     audit_services.ledger_record_live_view_end(live_view=live_view, viewers=viewers)
 
@@ -324,11 +332,15 @@ def live_view_stream(*, live_view: LiveView, viewer: Any, api_key: Any = None) -
         if live_view.started_at is None:
             live_view.started_at = now
             live_view.save(update_fields=["started_at"])
-        updated = LiveViewViewer.objects.filter(live_view=live_view, user=viewer).update(
+        # A unit key watches as the unit's terminal (permissions.live_view_is_viewer allowed it for that unit only).
+        unit_id = getattr(api_key, "unit_id", None)
+        updated = LiveViewViewer.objects.filter(live_view=live_view, user=viewer, unit_id=unit_id).update(
             last_at=now, fetches=F("fetches") + 1
         )
         if not updated:
-            LiveViewViewer.objects.create(live_view=live_view, user=viewer, first_at=now, last_at=now, fetches=1)
+            LiveViewViewer.objects.create(
+                live_view=live_view, user=viewer, unit_id=unit_id, first_at=now, last_at=now, fetches=1
+            )
     expires_at = min(live_view.approved_until, now + dt.timedelta(seconds=settings.LIVE_VIEW_LINK_SECONDS))
     url = stream_signing.stream_url(
         server.base_url,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from sightings import permissions
 from sightings.live_views import selectors as live_selectors
 from sightings.live_views import services as live_services
-from sightings.models import Camera, LiveVideoServer, LiveView, Municipality, PatrolUnit, Sighting, WantedOrder
+from sightings.models import Camera, LiveView, Municipality, PatrolUnit, Sighting, WantedOrder
 from wassweb.access_note import describe_object
 
 
@@ -178,10 +177,8 @@ def live_view_detail(request: HttpRequest, view_id: Any) -> HttpResponse:
     if is_viewer:
         # The player fetches the playlist and segments from the centre's own video server: allowed for this page only
         # (also while waiting: the decision arrives live and the player starts without reloading the page).
-        server = LiveVideoServer.objects.filter(municipality_id=live_view.municipality_id).first()
-        if server is not None:
-            parts = urlsplit(server.base_url)
-            origin = f"{parts.scheme}://{parts.netloc}"
+        origin = live_selectors.live_video_server_origin(live_view.municipality_id)
+        if origin is not None:
             response._csp_update = {"connect-src": [origin], "media-src": [origin]}
     return response
 

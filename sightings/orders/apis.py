@@ -56,7 +56,7 @@ class OrderOutput(serializers.ModelSerializer):
     agency = serializers.CharField(source="agency.code")
     issued_by = serializers.CharField(source="issued_by.username")
     sighting_count = serializers.IntegerField(read_only=True, default=None)
-    last_seen_at = serializers.DateTimeField(read_only=True, default=None)
+    last_seen_at = serializers.DateTimeField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = WantedOrder

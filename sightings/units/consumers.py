@@ -3,7 +3,8 @@
 The terminal authenticates with its unit key: a machine terminal in an `Authorization: Bearer` header, a phone's
 browser (which cannot set headers on a socket) as the subprotocol `bearer.<key>` next to `wassweb.units`
 (accounts.ws_auth). The socket joins its own unit's group only; on connecting it receives the unit's state and
-current assignment, then every new assignment and status change as they commit.
+current assignment and any running live view that names the unit, then every new assignment, status change and
+live-view decision or end as they commit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from audit.services import socket_access_record
+from sightings.live_views import selectors as live_view_selectors
 from sightings.units import selectors as unit_selectors
 from sightings.units.events import unit_group
 from wassweb.db_release import database_read_off_thread
@@ -64,6 +66,9 @@ class UnitConsumer(AsyncJsonWebsocketConsumer):
         state = await _read_db(unit_selectors.unit_state)(self.unit_id)
         if state is not None:
             await self.send_json({"type": "unit", **state})
+        # A terminal that (re)connects during a session it is named in starts its player again.
+        for frame in await _read_db(live_view_selectors.unit_live_view_frames)(self.unit_id):
+            await self.send_json(frame)
 
     def _subprotocol(self) -> str | None:
         # Never the offered "bearer.<key>": the key is not echoed back in the handshake's answer.
@@ -94,5 +99,10 @@ class UnitConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(event["payload"])
 
     async def unit_state(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed():
+            await self.send_json(event["payload"])
+
+    async def live_view_update(self, event: dict[str, Any]) -> None:
+        # A live view naming this unit was approved, denied or ended (sightings.live_views.services).
         if await self._still_allowed():
             await self.send_json(event["payload"])

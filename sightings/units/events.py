@@ -11,6 +11,8 @@ from sightings.units.selectors import unit_state
 # Event types on the channel layer; each has one handler in sightings.units.consumers.UnitConsumer.
 UNIT_ASSIGNMENT = "unit.assignment"  # the unit was sent to a hit (or re-sent to a newer hit of the same vehicle)
 UNIT_STATE = "unit.state"  # the unit's status changed (from one of its terminals, or its assignment closed)
+# And sightings.live.alerts.LIVE_VIEW_UPDATE ("live_view.update"): a live view naming the unit was approved, denied or
+# ended; sightings.live_views.services sends it to unit_group, with sightings.live_views.selectors.live_view_unit_frame.
 
 
 def unit_group(unit_id: Any) -> str:

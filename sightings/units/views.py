@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sightings.live_views import selectors as live_view_selectors
 from sightings.models import AssignmentStatus, PatrolUnit
 
 
@@ -37,6 +38,10 @@ def terminal_strings() -> dict[str, str]:
         "vehicle_photo": _("Vehicle photo"),
         "urgent": _("Urgent"),
         "misread": _("Possible misread — verify before action"),
+        "live_connecting": _("Connecting to the centre's video server…"),
+        "live_ended": _("The live view has ended."),
+        "live_unsupported": _("This browser cannot play the stream."),
+        "live_failed": _("The picture could not be loaded from the centre. It is tried again."),
         **{f"status_{value}": str(label) for value, label in PatrolUnit.Status.choices},
         **{f"report_{value}": str(label) for value, label in AssignmentStatus.choices},
     }
@@ -44,7 +49,7 @@ def terminal_strings() -> dict[str, str]:
 
 def unit_terminal(request: HttpRequest) -> HttpResponse:
     """The page itself shows nothing about anyone: what it shows comes with the unit key, over the API and socket."""
-    return render(
+    response = render(
         request,
         "sightings/units/terminal.html",
         {
@@ -56,3 +61,10 @@ def unit_terminal(request: HttpRequest) -> HttpResponse:
             }
         },
     )
+    # The player of a live view naming the unit fetches from the camera's centre. The page is served before the key
+    # is known, and a unit may be named on a live view of any centre's camera: every configured centre video server
+    # is allowed, for this page alone. A video server answers only signed addresses (docs/LIVE_VIEW.md).
+    origins = live_view_selectors.live_video_origins()
+    if origins:
+        response._csp_update = {"connect-src": origins, "media-src": origins}
+    return response

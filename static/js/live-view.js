@@ -3,6 +3,8 @@
 // video server with hls.js (or natively where the browser plays HLS itself), fetches a fresh address before the
 // current one expires and signs every playlist and segment request with it (docs/LIVE_VIEW.md). A decision or an
 // end on either side arrives as a live_view frame on the alert socket and re-reads the page's live region.
+// The player is shared: the unit terminal (static/js/unit-terminal.js) runs it as window.WasswebLivePlayer with its
+// unit key as the bearer of the address fetches.
 (function () {
   "use strict";
 
@@ -14,17 +16,33 @@
     return document.querySelector("[data-live-view-live]");
   }
 
-  function Player(el) {
+  // el holds a <video>, [data-live-state] for messages and [data-live-left] for the time left. Options (each defaults
+  // to the element's data- attributes, as on the officer's page): api (the stream address endpoint), secondsLeft,
+  // texts {ended, unsupported, failed}, headers for the address fetch (a bearer key), credentials ("same-origin"),
+  // and onGone(), called when the session is over (the endpoint refused, or the time ran out).
+  function Player(el, options) {
+    options = options || {};
     this.el = el;
     this.video = el.querySelector("video");
-    this.state = el.querySelector("#live-state");
-    this.leftEl = el.querySelector("#live-left");
-    this.api = el.getAttribute("data-stream-api");
-    this.left = parseInt(el.getAttribute("data-seconds-left") || "0", 10);
+    this.state = el.querySelector("[data-live-state]");
+    this.leftEl = el.querySelector("[data-live-left]");
+    this.api = options.api || el.getAttribute("data-stream-api");
+    this.left = typeof options.secondsLeft === "number"
+      ? Math.floor(options.secondsLeft)
+      : parseInt(el.getAttribute("data-seconds-left") || "0", 10);
+    this.texts = options.texts || {
+      ended: el.getAttribute("data-text-ended"),
+      unsupported: el.getAttribute("data-text-unsupported"),
+      failed: el.getAttribute("data-text-failed"),
+    };
+    this.headers = options.headers || {};
+    this.credentials = options.credentials || "same-origin";
+    this.onGone = options.onGone || function () {};
     this.params = null;
     this.hls = null;
     this.timers = [];
     this.stopped = false;
+    this.onPlaying = null;
   }
 
   Player.prototype.say = function (text, state) {
@@ -34,11 +52,14 @@
 
   Player.prototype.address = function () {
     var self = this;
-    return fetch(this.api, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+    var headers = { Accept: "application/json" };
+    Object.keys(this.headers).forEach(function (name) { headers[name] = self.headers[name]; });
+    return fetch(this.api, { credentials: this.credentials, headers: headers, cache: "no-store" }).then(function (response) {
+      if (self.stopped) return null;
       if (response.status >= 400 && response.status < 500) {
         // Ended, expired, or no longer ours: stop, and let the page say why.
-        self.stop(self.el.getAttribute("data-text-ended"));
-        refresh(null);
+        self.stop(self.texts.ended);
+        self.onGone();
         return null;
       }
       if (!response.ok) throw new Error("stream address " + response.status);
@@ -63,7 +84,8 @@
     this.el.setAttribute("data-state", "connecting");
     this.tick();
     this.timers.push(window.setInterval(function () { self.tick(); }, 1000));
-    this.video.addEventListener("playing", function () { self.say("", "playing"); });
+    this.onPlaying = function () { if (!self.stopped) self.say("", "playing"); };
+    this.video.addEventListener("playing", this.onPlaying);
     this.address().then(function (address) {
       if (!address || self.stopped) return;
       self.timers.push(window.setInterval(function () {
@@ -79,7 +101,7 @@
         self.hls.on(Hls.Events.ERROR, function (event, data) {
           if (!data.fatal) return;
           if (data.type === Hls.ErrorTypes.MEDIA_ERROR) { self.hls.recoverMediaError(); return; }
-          self.say(self.el.getAttribute("data-text-failed"), "retrying");
+          self.say(self.texts.failed, "retrying");
           window.setTimeout(function () {
             if (!self.stopped) self.address().then(function (again) { if (again && self.hls) self.hls.startLoad(); });
           }, 3000);
@@ -89,20 +111,20 @@
       } else if (self.video.canPlayType("application/vnd.apple.mpegurl")) {
         self.video.src = address.url;
       } else {
-        self.say(self.el.getAttribute("data-text-unsupported"), "unsupported");
+        self.say(self.texts.unsupported, "unsupported");
         return;
       }
       var played = self.video.play();
       if (played && played.catch) played.catch(function () { /* muted autoplay; a click on the video plays it */ });
     }).catch(function () {
-      self.say(self.el.getAttribute("data-text-failed"), "retrying");
+      if (!self.stopped) self.say(self.texts.failed, "retrying");
     });
   };
 
   Player.prototype.tick = function () {
     if (this.left <= 0) {
-      this.stop(this.el.getAttribute("data-text-ended"));
-      refresh(null);
+      this.stop(this.texts.ended);
+      this.onGone();
       return;
     }
     var minutes = Math.floor(this.left / 60), seconds = this.left % 60;
@@ -114,6 +136,7 @@
     if (this.stopped) return;
     this.stopped = true;
     this.timers.forEach(function (timer) { window.clearInterval(timer); });
+    if (this.onPlaying) this.video.removeEventListener("playing", this.onPlaying);
     if (this.hls) { this.hls.destroy(); this.hls = null; }
     this.video.pause();
     this.video.removeAttribute("src");
@@ -124,7 +147,7 @@
   function startPlayer() {
     var el = document.getElementById("live-player");
     if (!el || (player && player.el === el && !player.stopped)) return;
-    player = new Player(el);
+    player = new Player(el, { onGone: function () { refresh(null); } });
     player.start();
   }
 
@@ -165,6 +188,7 @@
   }
 
   window.WasswebLiveView = { refresh: refresh, changed: changed };
+  window.WasswebLivePlayer = Player;
 
   var live = region();
   if (!live) return;

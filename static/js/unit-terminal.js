@@ -1,5 +1,7 @@
 // The patrol unit's terminal (templates/sightings/units/terminal.html): signs in with the unit key, listens on
-// /ws/units/ for its assignment, reports status with big buttons and shares the device's position. The key is
+// /ws/units/ for its assignment, reports status with big buttons and shares the device's position. When a live view
+// names the unit, the socket brings its approval and the page plays the camera with the live-view player
+// (static/js/live-view.js), fetching the signed address with the unit key, until the end frame. The key is
 // kept in this device's storage until "Sign out"; it goes to the server in an Authorization header over HTTP and
 // as the subprotocol "bearer.<key>" on the socket (browsers cannot set socket headers). Texts come from the
 // json_script element "terminal-data"; everything shown is set with textContent, never parsed as HTML.
@@ -30,6 +32,7 @@
   var map = null, basemap = null, layers = null, selfMarker = null;
   var named = {}; // cameras already named on the basemap
   var position = { watch: null, lastSent: 0, notBefore: 0, last: null };
+  var live = { id: null, player: null, hide: null }; // the live view playing now
 
   function storedKey() {
     try { return window.localStorage.getItem(STORAGE); } catch (error) { return null; }
@@ -84,6 +87,7 @@
       var frame;
       try { frame = JSON.parse(event.data); } catch (error) { return; }
       if (frame.type === "unit" || frame.type === "assignment") render(frame, frame.type === "assignment");
+      else if (frame.type === "live_view") liveView(frame);
     });
     ws.addEventListener("close", function (event) {
       if (socket === ws) socket = null;
@@ -260,6 +264,53 @@
     }
   }
 
+  // -- the live picture ------------------------------------------------------------------------------------
+
+  function liveView(frame) {
+    if (frame.status === "approved") {
+      if (live.id === frame.id && live.player && !live.player.stopped) return; // already playing (a reconnect)
+      startLive(frame);
+    } else if (live.id === frame.id) {
+      // Denied, ended or expired: the picture stops at once, whatever the address still allows.
+      stopLive(T.live_ended);
+    }
+  }
+
+  function startLive(frame) {
+    var Player = window.WasswebLivePlayer;
+    var section = $("unit-live");
+    if (!Player || !section) return;
+    stopLive(null);
+    window.clearTimeout(live.hide);
+    live.id = frame.id;
+    $("unit-live-camera").textContent = frame.camera_name + " · " + frame.municipality_name;
+    section.setAttribute("data-live-view", frame.id);
+    section.hidden = false;
+    var player = new Player(section, {
+      api: frame.stream,
+      secondsLeft: (new Date(frame.approved_until).getTime() - Date.now()) / 1000,
+      texts: { ended: T.live_ended, unsupported: T.live_unsupported, failed: T.live_failed },
+      headers: { Authorization: "Bearer " + key },
+      credentials: "omit",
+      onGone: function () { if (live.player === player) stopLive(T.live_ended); },
+    });
+    live.player = player;
+    player.say(T.live_connecting);
+    player.start();
+    if (navigator.vibrate) navigator.vibrate(200);
+  }
+
+  function stopLive(text) {
+    if (live.player) live.player.stop(text || "");
+    live.player = null;
+    if (text === null || !live.id) { $("unit-live").hidden = true; live.id = null; return; }
+    // The crew sees that it ended; the box goes a little later.
+    var ended = live.id;
+    live.hide = window.setTimeout(function () {
+      if (live.id === ended) { $("unit-live").hidden = true; live.id = null; }
+    }, 8000);
+  }
+
   // -- reports ---------------------------------------------------------------------------------------------
 
   function sendStatus(button, status) {
@@ -337,6 +388,7 @@
   }
 
   function signOut() {
+    stopLive(null);
     stopped = true;
     if (socket) socket.close();
     socket = null;

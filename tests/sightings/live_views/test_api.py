@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.urls import reverse
 from django.utils import timezone
 
 from audit import chain
@@ -18,7 +19,7 @@ from audit.models import DisclosureEntry
 from sightings.live import alerts
 from sightings.live_views import services as live_services
 from sightings.live_views import stream_signing
-from sightings.models import LiveView, LiveViewViewer
+from sightings.models import LiveVideoServer, LiveView, LiveViewViewer
 from sightings.tasks import live_views_expire
 from tests.factories import sighting_make
 from tests.sightings.live_views.helpers import (
@@ -495,6 +496,45 @@ class TestUnitTerminal:
     def test_a_terminal_of_a_unit_not_named_gets_nothing(self, client, officer, approved, terminal_key):
         response = client.get(url(approved, "stream"), HTTP_AUTHORIZATION=f"Bearer {terminal_key}")
         assert_error(response, 404)
+
+    def test_the_terminal_watches_as_the_unit_and_the_ledger_names_its_call_sign(
+        self, client, officer, operator, urgent, camera, secret, unit, terminal_key
+    ):
+        # The officer's own account drives the unit's terminal here: the two capacities are two viewers.
+        live_view = live_view_make(officer=officer, order=urgent, camera=camera, unit=unit)
+        live_services.live_view_approve(live_view=live_view, approved_by=operator, minutes=10)
+        for _ in range(2):
+            response = client.get(url(live_view, "stream"), HTTP_AUTHORIZATION=f"Bearer {terminal_key}")
+            assert response.status_code == 200, response.content
+        client.force_login(officer)
+        assert client.get(url(live_view, "stream")).status_code == 200
+        rows = {row.unit_id: row for row in LiveViewViewer.objects.filter(live_view=live_view)}
+        assert set(rows) == {unit.pk, None}
+        assert (rows[unit.pk].user, rows[unit.pk].fetches) == (officer, 2)
+        assert (rows[None].user, rows[None].fetches) == (officer, 1)
+        live_services.live_view_end(live_view=live_view, ended_by=operator)
+        end = DisclosureEntry.objects.get(kind=DisclosureEntry.Kind.LIVE_END, live_view_id=live_view.pk)
+        assert [(viewer["unit"], viewer["user"], viewer["fetches"]) for viewer in end.viewers] == [
+            ("은평12", "officer", 2),
+            (None, "officer", 1),
+        ]
+        assert chain.verify(stored_links(DisclosureEntry)).ok
+        page = client.get(reverse("sightings:live-view-detail", args=[live_view.pk]))
+        assert "은평12 · " in page.content.decode()
+
+    def test_the_terminal_page_allows_the_configured_video_servers_only(self, client, municipality, secret):
+        def sources(directive: str) -> list[str]:
+            policy = client.get(reverse("sightings:unit-terminal"))["Content-Security-Policy"]
+            [found] = [part.split()[1:] for part in policy.split(";") if part.split()[:1] == [directive]]
+            return found
+
+        assert "https://video.centre.example" in sources("media-src")
+        assert "https://video.centre.example" in sources("connect-src")
+        LiveVideoServer.objects.all().delete()
+        assert not [source for source in sources("connect-src") if source.startswith("https://")]
+        live_services.live_video_server_set(municipality=municipality, base_url="https://cams.example:8443/live")
+        assert "https://cams.example:8443" in sources("media-src")
+        assert "https://video.centre.example" not in sources("media-src")
 
 
 # --- Setting up a centre's video server ---------------------------------------------------------------------

@@ -157,3 +157,114 @@ def test_a_report_reaches_the_units_other_terminals(officer, hit, unit, unit_key
 
     [state] = run(scenario)
     assert (state["type"], state["unit"]["status"], state["assignment"]["status"]) == ("unit", "on_scene", "on_scene")
+
+
+# --- Live views naming the unit (docs/UNITS.md, "The live picture") ---------------------------------------------
+
+
+@pytest.fixture
+def urgent(officer):
+    from tests.sightings.live_views.helpers import urgent_order_make
+
+    return urgent_order_make(officer)
+
+
+def _request_live_view(officer, urgent, camera, unit):
+    from tests.sightings.live_views.helpers import live_view_make
+
+    return live_view_make(officer=officer, order=urgent, camera=camera, unit=unit)
+
+
+request_live_view = database_sync_to_async(_request_live_view)
+
+
+@database_sync_to_async
+def approve(live_view, operator):
+    from sightings.live_views.services import live_view_approve
+
+    return live_view_approve(live_view=live_view, approved_by=operator, minutes=10)
+
+
+@database_sync_to_async
+def end(live_view, operator):
+    from sightings.live_views.services import live_view_end
+
+    return live_view_end(live_view=live_view, ended_by=operator)
+
+
+def test_the_terminal_hears_the_approval_and_the_end_of_a_live_view_naming_its_unit(
+    officer, operator, urgent, camera, unit, unit_key
+):
+    async def scenario():
+        terminal, _, _ = await open_terminal(unit_key)
+        await terminal.receive_json_from(timeout=2)
+        live_view = await request_live_view(officer, urgent, camera, unit)
+        requested = await frames(terminal)
+        await approve(live_view, operator)
+        approved = await frames(terminal)
+        await end(live_view, operator)
+        ended = await frames(terminal)
+        await terminal.disconnect()
+        return live_view, requested, approved, ended
+
+    live_view, requested, approved, ended = run(scenario)
+    assert requested == []  # nothing to do for the unit until the centre decides
+    [frame] = approved
+    assert (frame["type"], frame["id"], frame["status"]) == ("live_view", str(live_view.pk), "approved")
+    assert (frame["camera"], frame["camera_name"]) == (camera.code, camera.name)
+    assert frame["stream"] == f"/api/v1/live-views/{live_view.pk}/stream/"
+    assert frame["approved_until"] is not None and frame["ended_at"] is None
+    [frame] = ended
+    assert (frame["type"], frame["id"], frame["status"]) == ("live_view", str(live_view.pk), "ended")
+    assert frame["ended_at"] is not None
+
+
+def test_a_unit_not_named_hears_nothing_of_a_live_view(officer, operator, urgent, camera, unit, other_unit, terminal):
+    from tests.factories import unit_key_make
+
+    other_key = unit_key_make(unit=other_unit, user=terminal)
+
+    async def scenario():
+        terminal_socket, _, _ = await open_terminal(other_key)
+        hello = await terminal_socket.receive_json_from(timeout=2)
+        live_view = await request_live_view(officer, urgent, camera, unit)
+        await approve(live_view, operator)
+        await end(live_view, operator)
+        received = await frames(terminal_socket)
+        await terminal_socket.disconnect()
+        return hello, received
+
+    hello, received = run(scenario)
+    assert hello["unit"]["call_sign"] == "은평13"
+    assert received == []
+
+
+def test_a_terminal_connecting_during_a_running_live_view_gets_it_at_once(
+    officer, operator, urgent, camera, unit, unit_key
+):
+    live_view = _request_live_view(officer, urgent, camera, unit)
+
+    async def scenario():
+        await approve(live_view, operator)
+        terminal, _, _ = await open_terminal(unit_key)
+        received = await frames(terminal)
+        await terminal.disconnect()
+        return received
+
+    hello, running = run(scenario)
+    assert hello["type"] == "unit"
+    assert (running["type"], running["id"], running["status"]) == ("live_view", str(live_view.pk), "approved")
+
+
+def test_a_revoked_key_hears_no_live_view(officer, operator, urgent, camera, unit, unit_key):
+    live_view = _request_live_view(officer, urgent, camera, unit)
+
+    async def scenario():
+        terminal, _, _ = await open_terminal(unit_key)
+        await terminal.receive_json_from(timeout=2)
+        api_key = await database_sync_to_async(ApiKey.objects.get)(unit_id=unit.pk)
+        await database_sync_to_async(api_key_revoke)(api_key=api_key)
+        await approve(live_view, operator)
+        return await closed_with(terminal)
+
+    assert run(scenario) == 4403
