@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from audit.purposes import LEGAL_BASES
 from sightings import permissions
+from sightings.centre_requests import camera_checked, requested_subject, uuid_or_none
 from sightings.footage import selectors as footage_selectors
 from sightings.footage import services as footage_services
-from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
+from sightings.models import FootageRequest, Municipality, WantedOrder
 from wassweb.access_note import describe, describe_object, describe_objects
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -120,35 +121,13 @@ def footage_new(request: HttpRequest) -> HttpResponse:
     if not permissions.footage_may_start(request.user):
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
-    sighting = camera = None
-    if source.get("sighting"):
-        sighting = (
-            Sighting.objects.select_related("order", "camera__municipality")
-            .filter(pk=_uuid_or_none(source["sighting"]))
-            .first()
-        )
-        if sighting is None or not permissions.footage_may_request(request.user, sighting.order):
-            raise Http404
-        camera = sighting.camera
-    elif source.get("camera"):
-        camera = Camera.objects.select_related("municipality").filter(pk=_uuid_or_none(source["camera"])).first()
-        if camera is None:
-            raise Http404
+    sighting, camera = requested_subject(request.user, source, may_request=permissions.footage_may_request)
 
     if request.method == "POST":
         form = FootageRequestForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            if camera is None and data.get("municipality") and data.get("camera_code"):
-                camera = Camera.objects.filter(
-                    municipality=data["municipality"], code=data["camera_code"].strip()
-                ).first()
-                if camera is None:
-                    form.add_error("camera_code", _("No camera with this code in that municipality."))
-            elif camera is None:
-                form.add_error("camera_code", _("Name the camera by its municipality and code."))
-            if sighting is not None and data["order"].pk != sighting.order_id:
-                form.add_error("order", _("The sighting belongs to another wanted order."))
+            camera = camera_checked(form, camera, sighting)
         if form.is_valid():
             try:
                 footage_request = footage_services.footage_request_create(
@@ -187,7 +166,7 @@ def footage_new(request: HttpRequest) -> HttpResponse:
         elif camera is not None:
             initial = {"camera": camera.pk}
         if request.GET.get("order"):
-            initial["order"] = _uuid_or_none(request.GET["order"])
+            initial["order"] = uuid_or_none(request.GET["order"])
         form = FootageRequestForm(initial=initial, user=request.user)
     # A POST that gets here was refused: 400, like every other form and API answer to bad input.
     existing = (
@@ -201,13 +180,6 @@ def footage_new(request: HttpRequest) -> HttpResponse:
         {"form": form, "sighting": sighting, "camera": camera, "existing": existing},
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _uuid_or_none(value: str) -> Any:
-    try:
-        return forms.UUIDField().clean(value)
-    except DjangoValidationError:
-        return None
 
 
 def _detail(request: HttpRequest, footage_request: FootageRequest) -> HttpResponse:

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sightings import permissions
+from sightings.centre_requests import camera_checked, requested_subject, uuid_or_none
 from sightings.live_views import selectors as live_selectors
 from sightings.live_views import services as live_services
-from sightings.models import Camera, LiveView, Municipality, PatrolUnit, Sighting, WantedOrder
+from sightings.models import LiveView, Municipality, PatrolUnit, WantedOrder
 from wassweb.access_note import describe_object
 
 
@@ -75,47 +76,18 @@ def _visible_or_404(request: HttpRequest, view_id: Any) -> LiveView:
     return live_view
 
 
-def _uuid_or_none(value: str) -> Any:
-    try:
-        return forms.UUIDField().clean(value)
-    except DjangoValidationError:
-        return None
-
-
 @login_required
 def live_view_new(request: HttpRequest) -> HttpResponse:
     if not permissions.live_view_may_start(request.user):
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
-    sighting = camera = None
-    if source.get("sighting"):
-        sighting = (
-            Sighting.objects.select_related("order", "camera__municipality")
-            .filter(pk=_uuid_or_none(source["sighting"]))
-            .first()
-        )
-        if sighting is None or not permissions.live_view_may_request(request.user, sighting.order):
-            raise Http404
-        camera = sighting.camera
-    elif source.get("camera"):
-        camera = Camera.objects.select_related("municipality").filter(pk=_uuid_or_none(source["camera"])).first()
-        if camera is None:
-            raise Http404
+    sighting, camera = requested_subject(request.user, source, may_request=permissions.live_view_may_request)
 
     if request.method == "POST":
         form = LiveViewRequestForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            if camera is None and data.get("municipality") and data.get("camera_code"):
-                camera = Camera.objects.filter(
-                    municipality=data["municipality"], code=data["camera_code"].strip()
-                ).first()
-                if camera is None:
-                    form.add_error("camera_code", _("No camera with this code in that municipality."))
-            elif camera is None:
-                form.add_error("camera_code", _("Name the camera by its municipality and code."))
-            if sighting is not None and data["order"].pk != sighting.order_id:
-                form.add_error("order", _("The sighting belongs to another wanted order."))
+            camera = camera_checked(form, camera, sighting)
         if form.is_valid():
             try:
                 live_view = live_services.live_view_request(
@@ -139,7 +111,7 @@ def live_view_new(request: HttpRequest) -> HttpResponse:
         if sighting is not None:
             initial = {"order": sighting.order_id}
         elif request.GET.get("order"):
-            initial = {"order": _uuid_or_none(request.GET["order"])}
+            initial = {"order": uuid_or_none(request.GET["order"])}
         form = LiveViewRequestForm(initial=initial, user=request.user)
     return render(
         request,
