@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import time
@@ -59,7 +60,14 @@ def live_daphne(transactional_db, settings) -> Iterator[LiveServer]:
     # The fork copies every open broker socket and kombu closes them in the child: close ours first, so that
     # no copy is left mid-command (a child waiting for a reply its parent already read never starts).
     release_broker_connections()
-    process.start()
+    # Late in the suite the test process is large, and a forked child whose collector walks what it inherited
+    # touches, and so copies, every page of it: fresh servers then answered nothing for tens of seconds. Objects
+    # frozen before the fork are never scanned by the child's collector (the gc module's advice for fork).
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     # A busy two-core machine can take a while to fork and import, but not this long: fail fast, not at the
     # suite's per-test timeout, and never leave the child behind.
     deadline = time.monotonic() + DAPHNE_START_SECONDS

@@ -22,7 +22,7 @@ from sightings.centre_requests import camera_checked, requested_subject, uuid_or
 from sightings.live_views import selectors as live_selectors
 from sightings.live_views import services as live_services
 from sightings.models import LiveView, Municipality, PatrolUnit, WantedOrder
-from wassweb.access_note import describe_object
+from wassweb.access_note import describe, describe_object
 
 
 class LiveViewRequestForm(forms.Form):
@@ -105,6 +105,8 @@ def live_view_new(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Live view requested from %(municipality)s.") % {"municipality": camera.municipality}
                 )
+                describe_object(request, live_view)
+                describe(request, action="create")
                 return redirect("sightings:live-view-detail", view_id=live_view.pk)
     else:
         initial: dict[str, Any] = {}

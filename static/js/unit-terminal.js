@@ -149,7 +149,7 @@
     $("assignment-camera-label").textContent = T.camera;
     $("assignment-camera").textContent = a.camera_name + " · " + a.municipality_name;
     $("assignment-seen-label").textContent = T.seen;
-    $("assignment-seen").textContent = f.when(a.seen_at, lang) + " (" + ago(a.seen_at) + ")";
+    drawSeen(a);
     $("assignment-sent-by").textContent = a.dispatched_by ? T.dispatched_by + " " + a.dispatched_by + " · " + f.when(a.assigned_at, lang) : "";
     drawPhotos(a);
     drawNextCameras(a);
@@ -163,6 +163,14 @@
       if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
     }
   }
+
+  // "(3 min ago)" moves on with the clock while the same assignment stays on the screen.
+  function drawSeen(a) {
+    $("assignment-seen").textContent = f.when(a.seen_at, lang) + " (" + ago(a.seen_at) + ")";
+  }
+  window.setInterval(function () {
+    if (assignment && assignment.seen_at) drawSeen(assignment);
+  }, 30000);
 
   function ago(iso) {
     var minutes = Math.floor((Date.now() - new Date(iso).getTime()) / 60000);

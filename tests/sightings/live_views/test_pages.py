@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.models import DisclosureEntry
+from audit.models import AccessLogEntry, DisclosureEntry
 from sightings.models import LiveView
 from tests.factories import sighting_make
 from tests.sightings.live_views.helpers import approved_make, live_view_make, urgent_order_make, video_server_make
@@ -31,6 +31,14 @@ def test_the_form_sends_a_request_and_opens_its_page(client, officer, urgent, ca
     live_view = LiveView.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/live-views/{live_view.pk}/"
     assert live_view.camera == camera and live_view.requested_by == officer
+    # The person's one access-log entry names what was asked for, as a footage request's does.
+    entry = AccessLogEntry.objects.filter(actor=officer).order_by("-sequence").first()
+    assert (entry.action, entry.object_type, entry.object_id, entry.plate) == (
+        "create",
+        "liveview",
+        str(live_view.pk),
+        urgent.plate,
+    )
 
 
 @pytest.mark.parametrize(
