@@ -214,7 +214,10 @@ def test_200_concurrent_requests_hold_no_more_connections_than_the_pool(pool_of_
             f"{live_daphne.url}/api/v1/orders/", headers={"Authorization": f"Bearer {raw}"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own server
+            # Generous: late in the full suite a freshly forked test server has stalled for tens of seconds before
+            # its first answer (not understood yet); asserted is that every request is answered, 200 or 503 with
+            # Retry-After, and that the pool bounds the connections.
+            with urllib.request.urlopen(request, timeout=180) as response:  # noqa: S310 - our own server
                 return response.status, response.headers.get("Retry-After")
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Retry-After")
