@@ -85,7 +85,7 @@ class BearerKeyAuthentication(BaseAuthentication):
         self.check_scope(request, api_key)
         # Every use of a key is in the audit trail, counted per key and interval (audit.tallies, through
         # audit's receiver): one chained row per interval instead of one per request under the chain lock.
-        key_used.send(sender=type(self), api_key=api_key, address=permissions.client_ip(request))
+        key_use_count(api_key, permissions.client_ip(request))
         principal = api_key.user if api_key.user_id is not None else IntegrationPrincipal(api_key)
         return principal, api_key
 
@@ -94,6 +94,31 @@ class BearerKeyAuthentication(BaseAuthentication):
 
     def check_scope(self, request: Request, api_key: ApiKey) -> None:
         """Views that take any key check its scope in their permission classes."""
+
+
+def integration_key_admitted(authorization: bytes, address: str) -> ApiKey | None:
+    """The municipality's integration key in an Authorization header that BearerKeyAuthentication would accept
+    from this address, or None for anything else (no key, a person's key, an unknown, revoked or expired one,
+    another network). Records and counts nothing: a caller that gets None hands the request to the full
+    authentication, which answers and records the refusal once."""
+    header = authorization.split()
+    if len(header) != 2 or header[0].lower() != BearerKeyAuthentication.keyword.encode():
+        return None
+    try:
+        raw = header[1].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    api_key = api_key_lookup(raw, note_use=False)
+    if api_key is None or api_key.user_id is not None:
+        return None
+    if not permissions.api_key_may_connect_from(api_key, address):
+        return None
+    return api_key
+
+
+def key_use_count(api_key: ApiKey, address: str) -> None:
+    """Counts one use of the key into its tally (audit.tallies), as an authenticated request does."""
+    key_used.send(sender=BearerKeyAuthentication, api_key=api_key, address=address)
 
 
 class PersonalKeyAuthentication(BearerKeyAuthentication):

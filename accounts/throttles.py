@@ -76,11 +76,14 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return False
 
     def _allow_in_redis(self, request: Any, view: Any) -> bool:
-        if self.rate is None:
+        return self.key_admitted(request.auth)
+
+    def key_admitted(self, api_key: Any) -> bool:
+        """Counts one request of the key and tells whether it is within the limit (Redis only; a refused
+        request is not counted). Records nothing: allow_request records a refusal."""
+        if self.rate is None or not isinstance(api_key, ApiKey):
             return True
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
+        key = self.cache_format % {"scope": self.scope, "ident": api_key.prefix}
         now = self.timer()
         window, elapsed = divmod(now, self.duration)
         window = int(window)

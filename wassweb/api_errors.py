@@ -42,6 +42,12 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class ServerBusy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The server has more requests waiting than it can answer now. Send the same request again.")
+    default_code = "server_busy"
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The object is not in a state that allows this.")
@@ -90,8 +96,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"detail": str(detail), "errors": {}}
-    if outage:
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE and "Retry-After" not in response:
+        # Every 503 tells the client when to try again (a queue down, an outage), as DESIGN's API promises.
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if outage:
         response._has_been_logged = True  # the warning above is its one line; Django adds no ERROR line
     return response
 

@@ -76,9 +76,9 @@ def reads_profile(options: ProfileOptions, *, say) -> dict[str, object]:
     centre = national_fixture(NationalOptions(cameras_per_municipality=4))[0]
     bodies = _Bodies(centre.key, centre.cameras)
 
-    from django.core.asgi import get_asgi_application
+    # The project's application, as daphne serves it (with the reads lane, when READS_FAST_LANE is on).
+    from wassweb.asgi import application as app
 
-    app = get_asgi_application()
     result: dict[str, object] = {"options": options.__dict__.copy()}
     try:
         asyncio.run(_sequential(app, bodies, 50))  # warm: caches filled, pools opened, code paths imported
@@ -90,7 +90,11 @@ def reads_profile(options: ProfileOptions, *, say) -> dict[str, object]:
         result["concurrent"] = asyncio.run(_timed(app, bodies, options.requests, options.concurrency))
         say("Profiled: the sequential pass again under cProfile, in every thread…")
         with _profiled_threads() as profilers:
-            asyncio.run(_sequential(app, bodies, options.requests))
+            # A fresh application, so the threads it runs requests in start under the profiler (the reads
+            # lane keeps a pool of its own, started during the passes above).
+            from wassweb.asgi import application_build
+
+            asyncio.run(_sequential(application_build(), bodies, options.requests))
     finally:
         _queue_purge()
     stats = pstats.Stats(*profilers)

@@ -126,45 +126,52 @@ class ReadsSubmitApi(APIView):
     def post(self, request: Request) -> Response:
         received_at = timezone.now()
         items = batch_parse_or_400(_body(request))
-        api_key = request.auth
-        cameras = key_cameras(api_key)
-        connection_release()  # the rest is Redis and the broker
+        answer = reads_batch_accept(request.auth, items, received_at=received_at)
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
-        reads: list[Read] = []
-        rejected: list[dict] = []
-        seen_in_batch: set[str] = set()
-        duplicates = 0
-        max_age = dt.timedelta(hours=settings.READS_MAX_AGE_HOURS)
-        max_future = dt.timedelta(seconds=settings.READS_MAX_FUTURE_SECONDS)
-        for index, item in enumerate(items):
-            checked = read_check(item, cameras=cameras, now=received_at, max_age=max_age, max_future=max_future)
-            if type(checked) is dict:
-                rejected.append({"index": index, "errors": checked})
-            elif checked.read_id in seen_in_batch:
-                duplicates += 1
-            else:
-                seen_in_batch.add(checked.read_id)
-                reads.append(checked)
 
-        fresh = read_ids_claim(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in reads])
-        new_reads = [read for read, is_new in zip(reads, fresh, strict=True) if is_new]
-        duplicates += len(reads) - len(new_reads)
-        if new_reads:
-            try:
-                reads_batch_queue(
-                    municipality_id=api_key.municipality_id,
-                    received_at=received_at,
-                    reads=reads_encode(new_reads),
-                    count=len(new_reads),
-                )
-            except Exception:
-                read_ids_release(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in new_reads])
-                logger.exception("could not queue a batch of %d reads", len(new_reads))
-                raise QueueUnavailable() from None
-        return Response(
-            {"accepted": len(new_reads), "duplicates": duplicates, "rejected": rejected},
-            status=status.HTTP_202_ACCEPTED,
-        )
+def reads_batch_accept(api_key: ApiKey, items: list, *, received_at: dt.datetime) -> dict:
+    """Checks each read of a parsed batch, claims the new read ids and queues them: the 202's body.
+
+    What the endpoint does once the key is admitted and the body parsed, whichever way the request came
+    (this view, or sightings.reads.lane for a plain batch). Raises QueueUnavailable, having released the
+    claimed ids, when the broker did not take the batch.
+    """
+    cameras = key_cameras(api_key)
+    connection_release()  # the rest is Redis and the broker
+
+    reads: list[Read] = []
+    rejected: list[dict] = []
+    seen_in_batch: set[str] = set()
+    duplicates = 0
+    max_age = dt.timedelta(hours=settings.READS_MAX_AGE_HOURS)
+    max_future = dt.timedelta(seconds=settings.READS_MAX_FUTURE_SECONDS)
+    for index, item in enumerate(items):
+        checked = read_check(item, cameras=cameras, now=received_at, max_age=max_age, max_future=max_future)
+        if type(checked) is dict:
+            rejected.append({"index": index, "errors": checked})
+        elif checked.read_id in seen_in_batch:
+            duplicates += 1
+        else:
+            seen_in_batch.add(checked.read_id)
+            reads.append(checked)
+
+    fresh = read_ids_claim(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in reads])
+    new_reads = [read for read, is_new in zip(reads, fresh, strict=True) if is_new]
+    duplicates += len(reads) - len(new_reads)
+    if new_reads:
+        try:
+            reads_batch_queue(
+                municipality_id=api_key.municipality_id,
+                received_at=received_at,
+                reads=reads_encode(new_reads),
+                count=len(new_reads),
+            )
+        except Exception:
+            read_ids_release(municipality_id=api_key.municipality_id, read_ids=[read.read_id for read in new_reads])
+            logger.exception("could not queue a batch of %d reads", len(new_reads))
+            raise QueueUnavailable() from None
+    return {"accepted": len(new_reads), "duplicates": duplicates, "rejected": rejected}
 
 
 def _reading_cameras_load() -> dict[int, dict[str, str]]:
