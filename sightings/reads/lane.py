@@ -49,7 +49,7 @@ from accounts.throttles import ApiKeyRateThrottle
 from sightings.permissions import reads_may_submit
 from sightings.reads.api import QueueUnavailable, reads_batch_accept
 from sightings.reads.parse import BatchError, batch_parse
-from wassweb.api_errors import RETRY_AFTER_SECONDS, ServerBusy
+from wassweb.api_errors import ServerBusy
 from wassweb.db_release import connection_release
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 READS_PATH = "/api/v1/reads/"
+# A busy answer's Retry-After: the backlog it refers to is about a second's work.
+BUSY_RETRY_AFTER_SECONDS = 1
 
 
 def _response_middleware() -> list[Any]:
@@ -115,7 +117,7 @@ class ReadsLane:
         request.LANGUAGE_CODE = translation.get_language_from_request(request)
         with translation.override(request.LANGUAGE_CODE):
             response = JsonResponse({"detail": str(ServerBusy.default_detail), "errors": {}}, status=503)
-            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
             return self._headers_added(request, response)
 
     @staticmethod

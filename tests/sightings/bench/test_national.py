@@ -72,3 +72,30 @@ def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings(
     assert summary["requests"] > 6 and summary["answers"]["2xx"] == summary["requests"]
     assert summary["accepted_reads"] == 2 * summary["requests"]
     assert connections == 3  # one keep-alive connection per client for the whole run
+
+
+def test_closed_loop_clients_wait_as_long_as_retry_after_says():
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+
+    async def run() -> dict:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            return await closed_loop(
+                f"http://127.0.0.1:{port}",
+                clients=2,
+                seconds=1.5,
+                request=lambda _: ("POST", "/api/v1/reads/", b"{}", "key"),
+                timeout=5,
+            )
+
+    summary = asyncio.run(run())
+    # Each client: one refusal at once, one after a second, then the run is over: not hundreds of retries.
+    assert summary["answers"]["503"] == summary["requests"] == 4
+    assert summary["refusal_latency_ms"]["p99"] < 1000
