@@ -338,9 +338,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = READS_MAX_BODY_BYTES
 # A plain batch from a municipality's key is answered in the ASGI application's own lane, without the middleware
 # for people (sightings/reads/lane.py); anything else about the request goes through the whole stack.
 READS_FAST_LANE = env_bool("READS_FAST_LANE", default=True)
-# The lane's threads per web process, and how many batches may wait for them before it answers 503 at once
-# (about a second's work of one process; docs/PERFORMANCE.md).
+# The lane's threads per web process; a batch is answered 503 with Retry-After at once when the latest one
+# waited READS_LANE_MAX_WAIT_MS for a thread, or READS_LANE_BACKLOG are waiting (docs/INGEST.md).
 READS_LANE_THREADS = env_int("READS_LANE_THREADS", 4, minimum=1)
+READS_LANE_MAX_WAIT_MS = env_int("READS_LANE_MAX_WAIT_MS", 300, minimum=1)
 READS_LANE_BACKLOG = env_int("READS_LANE_BACKLOG", 200, minimum=1)
 
 # Footage requests: urgent ones escalate when undecided this long; the officer's access and the files'

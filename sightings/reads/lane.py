@@ -25,6 +25,7 @@ import asyncio
 import datetime as dt
 import io
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -87,15 +88,14 @@ class ReadsLane:
         # queue behind a burst of batches.
         self._threads = ThreadPoolExecutor(max_workers=settings.READS_LANE_THREADS, thread_name_prefix="reads-lane")
         self._waiting = 0
+        self._last_wait = 0.0  # seconds the latest batch to get a thread waited for it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._candidate(scope):
             await self.app(scope, receive, send)
             return
         body, receive = await _body_read(receive, limit=settings.READS_MAX_BODY_BYTES)
-        if body is not None and self._waiting >= settings.READS_LANE_BACKLOG:
-            # More batches waiting than the process answers in about a second: say so at once, rather than
-            # let every client's answer grow late until it times out. The client sends the batch again.
+        if body is not None and self._overloaded():
             await self.app.send_response(self._busy(scope), send)
             return
         response = None
@@ -103,13 +103,22 @@ class ReadsLane:
             self._waiting += 1
             try:
                 loop = asyncio.get_running_loop()
-                response = await loop.run_in_executor(self._threads, self._answer, scope, body)
+                response = await loop.run_in_executor(self._threads, self._answer, scope, body, time.monotonic())
             finally:
                 self._waiting -= 1
         if response is None:
             await self.app(scope, receive, send)
             return
         await self.app.send_response(response, send)
+
+    def _overloaded(self) -> bool:
+        """Whether a new batch would wait too long for a thread: the latest one waited READS_LANE_MAX_WAIT_MS or
+        more (the queue is not draining), or READS_LANE_BACKLOG are waiting. Such a batch is refused at once,
+        rather than answered late by a server that cannot catch up; the client sends it again after
+        Retry-After, and the queue drains meanwhile."""
+        if self._waiting >= settings.READS_LANE_BACKLOG:
+            return True
+        return self._waiting > 0 and self._last_wait * 1000 >= settings.READS_LANE_MAX_WAIT_MS
 
     def _busy(self, scope: Scope) -> HttpResponse:
         """503 with Retry-After in the API's error shape, with the headers every answer has."""
@@ -136,8 +145,9 @@ class ReadsLane:
                 return False  # the stack answers 413 without reading it
         return has_key
 
-    def _answer(self, scope: Scope, body: bytes) -> HttpResponse | None:
+    def _answer(self, scope: Scope, body: bytes, queued_at: float) -> HttpResponse | None:
         """The 202 for a plain batch, or None to hand the request to the stack. Runs in a pooled thread."""
+        self._last_wait = time.monotonic() - queued_at
         try:
             admitted = self._admitted(scope, body)
             if admitted is None:

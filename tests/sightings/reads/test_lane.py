@@ -291,9 +291,9 @@ def test_more_batches_waiting_than_the_backlog_get_a_fast_503_with_retry_after(s
     release = threading.Event()
     answer = lane._answer
 
-    def slow_answer(scope, body):
+    def slow_answer(scope, body, queued_at):
         release.wait(10)  # the lane's one thread is busy until the refusals have gone out
-        return answer(scope, body)
+        return answer(scope, body, queued_at)
 
     async def six_at_once():
         tasks = [
@@ -315,3 +315,41 @@ def test_more_batches_waiting_than_the_backlog_get_a_fast_503_with_retry_after(s
     busy = next(answer for answer in answers if answer.status == 503)
     assert busy.headers["retry-after"] == "1" and busy.json()["detail"] and busy.json()["errors"] == {}
     assert busy.headers["x-content-type-options"] == "nosniff"
+
+
+def test_batches_are_refused_at_once_while_the_latest_waited_too_long(settings, municipality, camera):
+    import threading
+
+    settings.READS_LANE_THREADS = 1
+    settings.READS_LANE_MAX_WAIT_MS = 50
+    lane = ReadsLane(get_asgi_application())
+    key = integration_key_make(municipality=municipality)
+    answer = lane._answer
+    first_started, release = threading.Event(), threading.Event()
+
+    def slow_first(scope, body, queued_at):
+        if not first_started.is_set():
+            first_started.set()
+            release.wait(10)
+        return answer(scope, body, queued_at)
+
+    def post():
+        return asgi_exchange(lane, batch(a_read(camera.code)), headers=key_headers(key))
+
+    async def second_waits_behind_the_first():
+        first = asyncio.ensure_future(post())
+        while not first_started.is_set():
+            await asyncio.sleep(0.01)
+        second = asyncio.ensure_future(post())
+        await asyncio.sleep(0.2)
+        release.set()
+        return [(await first).status, (await second).status]
+
+    with mock.patch.object(lane, "_answer", side_effect=slow_first):
+        assert asyncio.run(second_waits_behind_the_first()) == [202, 202]
+    assert lane._last_wait >= 0.15  # the second batch waited for the thread
+
+    lane._waiting = 1  # another batch still waiting: the queue is not draining
+    assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 503
+    lane._waiting = 0  # drained: admitted again
+    assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 202
