@@ -96,9 +96,18 @@ class _LocalFanout:
     delivery (a Redis round trip) per socket: hundreds per hit, all through one receive loop per process.
     With it a hit costs one delivery per group per process. Order per group is kept: one reader, one queue
     per socket.
+
+    A frame a socket sends leaves the process only when the event loop next polls its sockets for writing, and
+    the loop does that only after every callback that was ready has run. Woken all at once, the sockets of the
+    process would each build and queue their frame in the same pass, and the first frame would leave after the
+    last was built: every client would wait for the whole fan-out (30–40 ms for 200 sockets, measured). The
+    pump therefore wakes them HANDOVER_BATCH at a time and lets the loop turn in between, so the first clients'
+    frames are written while the next ones are still being built.
     """
 
     REFRESH_SECONDS = 1800  # re-join now and then, so the layer's group expiry never drops this process
+    # Sockets woken per turn of the event loop (docs/PERFORMANCE.md, "The 2026-11-29 regression, found").
+    HANDOVER_BATCH = 25
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
@@ -130,8 +139,14 @@ class _LocalFanout:
     async def _pump(self) -> None:
         while True:
             message = await self.layer.receive(self.channel)
-            for consumer in list(self.members.get(message.get("group", ""), ())):
-                consumer.local_inbox.put_nowait(message)
+            members = list(self.members.get(message.get("group", ""), ()))
+            for start in range(0, len(members), self.HANDOVER_BATCH):
+                if start:
+                    # One turn of the loop: the sockets woken so far send and their frames are written. The next
+                    # message is received only after this one reached every socket, so each socket's order holds.
+                    await asyncio.sleep(0)
+                for consumer in members[start : start + self.HANDOVER_BATCH]:
+                    consumer.local_inbox.put_nowait(message)
 
     async def _refresh(self) -> None:
         while True:
