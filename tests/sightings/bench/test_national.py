@@ -36,6 +36,13 @@ def test_the_client_posts_only_to_loopback():
         HttpConnection("http://10.0.0.1:8000", timeout=1, connect_gate=None)
 
 
+async def _request_read(reader: asyncio.StreamReader) -> None:
+    """Reads one request (head and Content-Length body) off a test server's connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
+    await reader.readexactly(length)
+
+
 def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings():
     connections = 0
 
@@ -44,9 +51,7 @@ def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings(
         connections += 1
         answered = 0
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
-            await reader.readexactly(length)
+            await _request_read(reader)
             if answered % 2:  # every other answer chunked, as daphne sends a body of unknown length
                 writer.write(
                     b'HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\nf\r\n{"accepted": 2}\r\n0\r\n\r\n'
@@ -77,9 +82,7 @@ def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings(
 def test_closed_loop_clients_wait_as_long_as_retry_after_says():
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
-            await reader.readexactly(length)
+            await _request_read(reader)
             writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 2\r\n\r\n{}")
             await writer.drain()
 
