@@ -9,7 +9,7 @@ from django.db import transaction
 
 from audit.services import ledger_record_locations
 from sightings.hits.references import disclosure_references
-from sightings.live.alerts import sightings_announce
+from sightings.live.alerts import sightings_announce_stored
 from sightings.models import Sighting
 from sightings.orders.summaries import order_sightings_tally
 
@@ -28,5 +28,10 @@ def sightings_deliver(
     orders, cameras = disclosure_references(sightings)
     ledger_record_locations(sightings=sightings, orders=orders, cameras=cameras, file_hashes=file_hashes)
     order_sightings_tally(sightings)
-    ids = [sighting.id for sighting in sightings]
-    transaction.on_commit(lambda: sightings_announce(ids))
+    # The announcement builds its payload from the order and camera the ledger entry was written from, as this
+    # transaction read them, instead of reading the hits back after the commit.
+    announced = list(sightings)
+    for sighting in announced:
+        sighting.order = orders[str(sighting.order_id)]
+        sighting.camera = cameras[str(sighting.camera_id)]
+    transaction.on_commit(lambda: sightings_announce_stored(announced))

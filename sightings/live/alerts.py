@@ -1,7 +1,8 @@
 """Live alerts: group names, the alert stream, event payloads and the one helper that sends to groups.
 
 Every stored sighting gets a position in one national alert stream right after it commits
-(`sightings_announce`), and is then sent to the officers' groups and to its camera's municipality group.
+(`sightings_announce_stored`, from the process that stored it; `sightings_announce` for the sweep of hits never
+announced), and is then sent to the officers' groups and to its camera's municipality group.
 Positions are handed out under a lock, in commit order, so a reader that has seen position N has also
 been able to see every position below N: replay is "everything visible after N" (docs/ALERTS.md).
 """
@@ -9,6 +10,7 @@ been able to see every position below N: replay is "everything visible after N" 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import threading
@@ -243,29 +245,59 @@ def _lock_stream() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_STREAM_LOCK_KEY])
 
 
-def sightings_assign_positions(*, sighting_ids: Iterable[UUID]) -> None:
+def sightings_assign_positions(*, sighting_ids: Iterable[UUID]) -> dict[UUID, int]:
     """Gives committed sightings without one the next stream positions, in the order they were received.
 
-    The lock is held until commit, so positions become visible in increasing order and with no hole that a
-    later commit could still fill.
+    Returns the positions handed out now (sightings that already had one are left out). The lock is held until
+    commit, so positions become visible in increasing order and with no hole that a later commit could still fill.
     """
-    from sightings.models import Sighting
-
     ids = list(sighting_ids)
     if not ids:
-        return
+        return {}
     with transaction.atomic():
         _lock_stream()
-        pending = list(
-            Sighting.objects.filter(id__in=ids, stream_position__isnull=True)
-            .order_by("received_at", "id")
-            .values_list("id", flat=True)
+        if connection.vendor == "postgresql":
+            return _positions_hand_out_postgresql(ids)
+        return _positions_hand_out(ids)
+
+
+def _positions_hand_out_postgresql(ids: list[UUID]) -> dict[UUID, int]:
+    """One statement after the lock: on a hit's way to the officers, each round trip to the database counts.
+
+    The head is read by this statement, which starts after the lock is held: its snapshot includes the
+    positions of the lock's previous holder, which committed before releasing it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH pending AS (
+                SELECT id, row_number() OVER (ORDER BY received_at, id) AS offset_in_batch
+                FROM sightings_sighting WHERE id = ANY(%s::uuid[]) AND stream_position IS NULL
+            ), head AS (SELECT coalesce(max(stream_position), 0) AS last FROM sightings_sighting)
+            UPDATE sightings_sighting AS sighting SET stream_position = head.last + pending.offset_in_batch
+            FROM pending, head WHERE sighting.id = pending.id
+            RETURNING sighting.id, sighting.stream_position
+            """,
+            [[str(sighting_id) for sighting_id in ids]],
         )
-        if not pending:
-            return
-        last = Sighting.objects.aggregate(last=Max("stream_position"))["last"] or 0
-        for offset, sighting_id in enumerate(pending, start=1):
-            Sighting.objects.filter(id=sighting_id).update(stream_position=last + offset)
+        return {UUID(str(sighting_id)): position for sighting_id, position in cursor.fetchall()}
+
+
+def _positions_hand_out(ids: list[UUID]) -> dict[UUID, int]:
+    from sightings.models import Sighting
+
+    pending = list(
+        Sighting.objects.filter(id__in=ids, stream_position__isnull=True)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)
+    )
+    if not pending:
+        return {}
+    last = Sighting.objects.aggregate(last=Max("stream_position"))["last"] or 0
+    positions = {sighting_id: last + offset for offset, sighting_id in enumerate(pending, start=1)}
+    for sighting_id, position in positions.items():
+        Sighting.objects.filter(id=sighting_id).update(stream_position=position)
+    return positions
 
 
 def stream_head() -> int:
@@ -323,7 +355,12 @@ def _announcing_in_stream_order() -> Iterator[None]:
 
 
 def sightings_announce(sighting_ids: Iterable[UUID]) -> None:
-    """Puts stored sightings in the alert stream and pushes them live. Call after the sightings commit."""
+    """Puts stored sightings in the alert stream and pushes them live. Call after the sightings commit.
+
+    Reads the sightings again: for hits stored by another process (the sweep of hits never announced) and
+    hits that already have a position. A process announcing what it has just stored uses
+    sightings_announce_stored instead.
+    """
     ids = list(sighting_ids)
     if not ids:
         return
@@ -336,6 +373,43 @@ def _announce(ids: list[UUID]) -> None:
 
     sightings_assign_positions(sighting_ids=ids)
     sightings = _with_payload_relations(Sighting.objects.filter(id__in=ids)).order_by("stream_position")
+    _alerts_send(list(sightings))
+
+
+def sightings_announce_stored(sightings: Sequence[Sighting]) -> None:
+    """Puts sightings this process has just stored in the stream and pushes them live. Call after they commit.
+
+    The sightings must have their order and camera (with its municipality) attached, as the storing transaction
+    read them; the payload is built from them rather than read back, so an alert costs the position hand-out
+    and the sends only. A sighting that already has a position was put in the stream, and announced, by the
+    sweep of hits never announced (sightings_announce_pending), and is not announced twice.
+    """
+    if not sightings:
+        return
+    with _announcing_in_stream_order():
+        positions = sightings_assign_positions(sighting_ids=[sighting.id for sighting in sightings])
+        announced = []
+        for sighting in sightings:
+            if sighting.id in positions:
+                sighting.stream_position = positions[sighting.id]
+                announced.append(_as_read_back(sighting))
+        announced.sort(key=lambda sighting: sighting.stream_position)
+        _alerts_send(announced)
+
+
+def _as_read_back(sighting: Sighting) -> Sighting:
+    """The sighting with its values as the database gives them back, so its payload is the one a re-read builds."""
+    for name in ("seen_at", "received_at"):
+        value = getattr(sighting, name)
+        if value is not None and value.tzinfo is not None:
+            setattr(sighting, name, value.astimezone(dt.UTC))
+    if not isinstance(sighting.read_id, UUID):
+        sighting.read_id = UUID(str(sighting.read_id))
+    return sighting
+
+
+def _alerts_send(sightings: Sequence[Sighting]) -> None:
+    """Sends sightings with positions, in position order, to the officers and to their camera's municipality."""
     sends: list[tuple[str, str, dict[str, Any]]] = []
     for sighting in sightings:
         payload = sighting_payload(sighting)
@@ -349,8 +423,6 @@ def _announce(ids: list[UUID]) -> None:
 
 def sightings_announce_pending(*, older_than_seconds: int = 5) -> int:
     """Announces sightings that committed but never reached the stream (a worker died in between)."""
-    import datetime as dt
-
     from django.utils import timezone
 
     from sightings.models import Sighting

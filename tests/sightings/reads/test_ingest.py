@@ -62,12 +62,13 @@ def test_a_hit_creates_exactly_one_sighting_when_the_task_runs_twice(camera, ord
 
 def test_the_sighting_is_announced_once_after_commit(camera, order, django_capture_on_commit_callbacks):
     read = checked(camera, plate="12가3456")
-    with mock.patch("sightings.hits.delivery.sightings_announce") as announce:
+    with mock.patch("sightings.hits.delivery.sightings_announce_stored") as announce:
         with django_capture_on_commit_callbacks(execute=True):
             run(camera, [read])
         with django_capture_on_commit_callbacks(execute=True):
             run(camera, [read])
-    announce.assert_called_once_with([Sighting.objects.get().id])
+    announce.assert_called_once()
+    assert [sighting.id for sighting in announce.call_args.args[0]] == [Sighting.objects.get().id]
 
 
 def no_row_holds(text: str) -> bool:
