@@ -3,37 +3,46 @@
 A flag is not a finding: an urgent request at night is lawful, a detective on a live case looks at one plate
 often, the 112 situation room works nights. The thresholds live in settings (AUDIT_*), are named on the page,
 and every scan is bounded (MAX_FLAGS_PER_KIND flags, SCAN_LIMIT rows read into Python).
+
+The scans of the access log read the counts kept per person and clock hour as it is written
+(audit.access_counts), not the period's entries, and of those only the hours that can hold a flag: the hours over
+a threshold, the latest days first, the hours in which refusals came in a row. So they take the period in whole
+clock hours (the page's periods are whole days). Entries are read only to tell a few candidates apart.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, groupby
 from typing import Any
-from urllib.parse import parse_qsl
 from uuid import UUID
 
 import holidays
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Max, Min, Q, Sum, Value, When, Window
-from django.db.models.expressions import RowRange
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import (
-    Concat,
     ExtractHour,
     ExtractIsoWeekDay,
-    FirstValue,
-    RowNumber,
     TruncDate,
-    TruncHour,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, User
-from audit.filters import REFUSED_OUTCOMES
-from audit.models import AccessLogEntry, DisclosureEntry, ledger_reference
+from audit.access_counts import hour_of, look_subject
+from audit.filters import REFUSED_OUTCOMES, start_of
+from audit.models import (
+    AccessHour,
+    AccessLogEntry,
+    AccessOrderHour,
+    AccessSubjectHour,
+    DisclosureEntry,
+    ledger_reference,
+)
 
 # Failed sign-ins for one username within the period, from at least this many addresses: someone trying the
 # account from several places. The lock-out is per address, so this is where it shows (accounts.backends).
@@ -151,6 +160,25 @@ def _people_looks(since: dt.datetime, until: dt.datetime):
     )
 
 
+HOUR = dt.timedelta(hours=1)
+
+
+def whole_hours(since: dt.datetime, until: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The period as the clock hours the access counts are kept in: from the start of the hour `since` falls in to
+    the end of the hour `until` falls in (a period of whole days is unchanged)."""
+    first, last = hour_of(since), hour_of(until)
+    return first, last if last == until else last + HOUR
+
+
+def _last_day_first(since: dt.datetime, until: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """The period's last day (from the site's midnight), then the rest: a scan that lists the latest groups reads
+    the rest only when the last day does not hold enough of them."""
+    midnight = max(since, start_of(timezone.localdate(until - dt.timedelta(microseconds=1))))
+    yield midnight, until
+    if since < midnight:
+        yield since, midnight
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Looks: one plate or order again and again, at night, in bulk, and by another agency
 # ---------------------------------------------------------------------------------------------------------
@@ -168,32 +196,39 @@ def _most_within(times: list[dt.datetime], window: dt.timedelta) -> int:
 
 def _repeated_lookups(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
     """One person looking at one plate (or one pattern order) at least N times within the window."""
-    looks = _people_looks(since, until).annotate(
-        subject=Case(
-            When(~Q(plate=""), then=F("plate")),
-            When(Q(object_type=ORDER_KIND) & ~Q(object_id=""), then=Concat(Value("order:"), F("object_id"))),
-            default=Value(""),
-            output_field=CharField(),
-        )
-    )
-    looks = looks.exclude(subject="")
-    # Candidates first (enough looks in the whole period), then the window check on their looks only.
-    candidates = list(
-        looks.values("actor_id", "subject")
-        .annotate(n=Count("id"), last=Max("at"), first=Min("at"))
+    first, last = whole_hours(since, until)
+    counted = AccessSubjectHour.objects.filter(hour__gte=first, hour__lt=last)
+    # N looks within the window fall in at most window // 60 + 2 clock hours, so one of those hours holds at least
+    # N / that many: the candidates are the person and subject of such an hour, and their looks are checked.
+    per_hour = -(-limits.repeated_looks // (limits.repeated_window_minutes // 60 + 2))
+    pairs = set(counted.filter(looks__gte=per_hour).values_list("actor_id", "subject").distinct()[:SCAN_LIMIT])
+    if not pairs:
+        return []
+    candidates = [
+        row
+        for row in counted.filter(actor_id__in={a for a, _s in pairs}, subject__in={s for _a, s in pairs})
+        .values("actor_id", "subject")
+        .annotate(n=Sum("looks"), first=Min("first_at"), last=Max("last_at"))
         .filter(n__gte=limits.repeated_looks)
-        .order_by("-n")[:MAX_FLAGS_PER_KIND]
-    )
+        .order_by()
+        if (row["actor_id"], row["subject"]) in pairs
+    ]
     if not candidates:
         return []
-    times: dict[tuple[Any, str], list[dt.datetime]] = defaultdict(list)
+    candidates.sort(key=lambda c: (c["n"], c["last"]), reverse=True)
+    # The candidates' looks, for the window: their plates, or their pattern orders' pages.
+    subjects = {c["subject"] for c in candidates}
+    orders = [subject.removeprefix("order:") for subject in subjects if subject.startswith("order:")]
     rows = (
-        looks.filter(actor_id__in={c["actor_id"] for c in candidates}, subject__in={c["subject"] for c in candidates})
+        _people_looks(first, last)
+        .filter(actor_id__in={c["actor_id"] for c in candidates})
+        .filter(Q(plate__in=subjects) | Q(plate="", object_type=ORDER_KIND, object_id__in=orders))
         .order_by("at")
-        .values_list("actor_id", "subject", "at")[:SCAN_LIMIT]
+        .values_list("actor_id", "plate", "object_type", "object_id", "at", named=True)[:SCAN_LIMIT]
     )
-    for actor_id, subject, at in rows:
-        times[(actor_id, subject)].append(at)
+    times: dict[tuple[Any, str], list[dt.datetime]] = defaultdict(list)
+    for row in rows:
+        times[(row.actor_id, look_subject(row))].append(row.at)
     window = dt.timedelta(minutes=limits.repeated_window_minutes)
     names = _usernames(c["actor_id"] for c in candidates)
     flags = []
@@ -225,13 +260,15 @@ def _repeated_lookups(since: dt.datetime, until: dt.datetime, limits: Thresholds
                 ),
             )
         )
+        if len(flags) >= MAX_FLAGS_PER_KIND:
+            break
     return flags
 
 
 def _time_of_day(field_name: str) -> dict[str, Any]:
     """The hour, ISO weekday and date of a timestamp in the current zone (KST), for `_off_hours`."""
     return {
-        "hour": ExtractHour(field_name),
+        "clock_hour": ExtractHour(field_name),
         "weekday": ExtractIsoWeekDay(field_name),
         "day": TruncDate(field_name),
     }
@@ -249,23 +286,35 @@ def public_holidays(since: dt.datetime, until: dt.datetime) -> list[dt.date]:
 def _off_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> Q:
     """Before or after working hours, on a day that is not a working day, or on a public holiday."""
     start, end = limits.working_hours
-    off = Q(hour__lt=start) | Q(hour__gte=end) | ~Q(weekday__in=limits.working_days)
+    off = Q(clock_hour__lt=start) | Q(clock_hour__gte=end) | ~Q(weekday__in=limits.working_days)
     holidays_in_period = public_holidays(since, until)
     return off | Q(day__in=holidays_in_period) if holidays_in_period else off
 
 
 def _looks_outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
     """People shown sightings, orders or footage outside working hours (KST), at weekends or on holidays, per day."""
-    rows = (
-        _people_looks(since, until)
-        .filter(shown__gt=0)
-        .annotate(**_time_of_day("at"))
-        .filter(_off_hours(since, until, limits))
-        .values("actor_id", "day")
-        .annotate(n=Count("id"), shown=Sum("shown"), first=Min("at"), last=Max("at"))
-        .order_by("-day", "-n")[:MAX_FLAGS_PER_KIND]
-    )
-    rows = list(rows)
+    first, last = whole_hours(since, until)
+    off_hours = _off_hours(since, until, limits)
+    rows: list[dict[str, Any]] = []
+    # The last day first, and the rest only if it holds too few (person, day) groups: a group is never cut in two.
+    for start, end in _last_day_first(first, last):
+        rows += (
+            AccessHour.objects.filter(hour__gte=start, hour__lt=end, looks_shown__gt=0)
+            .annotate(**_time_of_day("hour"))
+            .filter(off_hours)
+            .values("actor_id", "day")
+            .annotate(
+                n=Sum("looks_shown"),
+                shown=Sum("objects_shown"),
+                first=Min("first_shown_at"),
+                last=Max("last_shown_at"),
+            )
+            .order_by()
+        )
+        if len(rows) >= MAX_FLAGS_PER_KIND:
+            break
+    rows.sort(key=lambda row: (row["day"], row["n"], row["last"]), reverse=True)
+    rows = rows[:MAX_FLAGS_PER_KIND]
     names = _usernames(row["actor_id"] for row in rows)
     flags = []
     for row in rows:
@@ -292,14 +341,12 @@ def _looks_outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresho
 
 def _bulk_listing(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
     """Many sightings shown to one person within one clock hour (the `shown` of their lists and pages)."""
+    first, last = whole_hours(since, until)
     rows = list(
-        _people_looks(since, until)
-        .filter(object_type=SIGHTING_KIND, shown__gt=0)
-        .annotate(hour=TruncHour("at"))
-        .values("actor_id", "hour")
-        .annotate(shown=Sum("shown"), n=Count("id"))
-        .filter(shown__gte=limits.bulk_sightings_per_hour)
-        .order_by("-shown")[:MAX_FLAGS_PER_KIND]
+        AccessHour.objects.filter(hour__gte=first, hour__lt=last, sightings_shown__gte=limits.bulk_sightings_per_hour)
+        .annotate(shown=F("sightings_shown"), n=F("sighting_looks"))
+        .values("actor_id", "hour", "shown", "n")
+        .order_by("-sightings_shown", "-hour")[:MAX_FLAGS_PER_KIND]
     )
     names = _usernames(row["actor_id"] for row in rows)
     flags = []
@@ -328,30 +375,6 @@ def _bulk_listing(since: dt.datetime, until: dt.datetime, limits: Thresholds) ->
     return flags
 
 
-def _order_of_looks(rows: list[dict[str, Any]]) -> dict[int, Any]:
-    """For each row (index) of looks at orders and sightings, the order id it is about, when it can be told."""
-    order_of: dict[int, Any] = {}
-    sighting_rows: dict[UUID, list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        if row["object_type"] == ORDER_KIND:
-            order_of[index] = _uuid(row["object_id"])
-        elif row["object_id"]:
-            key = _uuid(row["object_id"])
-            if key is not None:
-                sighting_rows[key].append(index)
-        else:  # a list of sightings, filtered to one order
-            order_of[index] = _uuid(dict(parse_qsl(row["filters"])).get("order", ""))
-    Sighting = ledger_reference("sighting")  # sightings' model, through the ledger's relation
-    keys = list(sighting_rows)
-    for chunk in range(0, len(keys), 5000):
-        for sighting_id, order_id in Sighting.objects.filter(pk__in=keys[chunk : chunk + 5000]).values_list(
-            "pk", "order_id"
-        ):
-            for index in sighting_rows[sighting_id]:
-                order_of[index] = order_id
-    return {index: order_id for index, order_id in order_of.items() if order_id is not None}
-
-
 def _uuid(value: str) -> UUID | None:
     try:
         return UUID(value)
@@ -361,29 +384,45 @@ def _uuid(value: str) -> UUID | None:
 
 def _other_agency(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
     """Officers looking at an order, or its sightings, that another agency issued."""
-    rows = list(
-        _people_looks(since, until)
-        .filter(agency__isnull=False, object_type__in=[ORDER_KIND, SIGHTING_KIND])
-        .exclude(object_id="", filters="")
-        .values("object_type", "object_id", "filters", "agency_id", "actor_id")
-        .annotate(n=Count("id"), first=Min("at"), last=Max("at"))
-        .order_by("-last")[:SCAN_LIMIT]
+    first, last = whole_hours(since, until)
+    counted = AccessOrderHour.objects.filter(hour__gte=first, hour__lt=last)
+    # The (order, viewing agency) pairs looked at last (the last day first, the rest only if it holds too few);
+    # then what each pair adds up to over the whole period.
+    latest: dict[tuple[Any, Any], dt.datetime] = {}
+    for start, end in _last_day_first(first, last):
+        for order_id, agency_id, at in (
+            counted.filter(hour__gte=start, hour__lt=end)
+            .values("order_id", "agency_id")
+            .annotate(last=Max("last_at"))
+            .order_by()
+            .values_list("order_id", "agency_id", "last")
+        ):
+            latest.setdefault((order_id, agency_id), at)
+        if len(latest) >= MAX_FLAGS_PER_KIND:
+            break
+    pairs = set(sorted(latest, key=lambda pair: latest[pair], reverse=True)[:MAX_FLAGS_PER_KIND])
+    # Their orders' looks (other agencies' pairs among them are left out), summed per pair; then who looked. Read by
+    # the orders from the table's key: the period is compared as "hour + 0", or PostgreSQL reads the whole period
+    # through the hour's index, expecting the few looks an order gets on average where these orders have many.
+    of_orders = (
+        AccessOrderHour.objects.filter(order_id__in={order_id for order_id, _agency in pairs})
+        .alias(period_hour=ExpressionWrapper(F("hour") + dt.timedelta(0), output_field=DateTimeField()))
+        .filter(period_hour__gte=first, period_hour__lt=last)
+        .order_by()
     )
-    order_of = _order_of_looks(rows)
-    WantedOrder = ledger_reference("order")
-    orders = WantedOrder.objects.in_bulk({order_id for order_id in order_of.values()})
-    # (order, viewing agency) -> looks, people, first, last
-    seen: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for index, order_id in order_of.items():
-        row, order = rows[index], orders.get(order_id)
-        if order is None or order.agency_id == row["agency_id"]:
-            continue
-        item = seen.setdefault(
-            (order_id, row["agency_id"]), {"n": 0, "people": set(), "first": row["first"], "last": row["last"]}
+    seen: dict[tuple[Any, Any], dict[str, Any]] = {
+        (row["order_id"], row["agency_id"]): {**row, "people": set()}
+        for row in of_orders.values("order_id", "agency_id").annotate(
+            n=Sum("looks"), first=Min("first_at"), last=Max("last_at")
         )
-        item["n"] += row["n"]
-        item["people"].add(row["actor_id"])
-        item["first"], item["last"] = min(item["first"], row["first"]), max(item["last"], row["last"])
+        if (row["order_id"], row["agency_id"]) in pairs
+    }
+    for order_id, agency_id, actor_id in of_orders.values_list("order_id", "agency_id", "actor_id").distinct():
+        if (order_id, agency_id) in seen:
+            seen[(order_id, agency_id)]["people"].add(actor_id)
+    WantedOrder = ledger_reference("order")  # sightings' model, through the ledger's relation
+    orders = WantedOrder.objects.in_bulk({order_id for order_id, _agency in seen})
+    seen = {pair: item for pair, item in seen.items() if pair[0] in orders}
     agencies = Agency.objects.in_bulk({agency for _order, agency in seen} | {o.agency_id for o in orders.values()})
     names = _usernames(person for item in seen.values() for person in item["people"])
     flags = []
@@ -422,31 +461,48 @@ def _other_agency(since: dt.datetime, until: dt.datetime, limits: Thresholds) ->
 def _refusals_in_a_row(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
     """N or more refusals (denied or not found) in a row among one person's requests."""
     n = limits.refusals_in_a_row
-    refused = Q(outcome__in=REFUSED_OUTCOMES)
-    period = AccessLogEntry.objects.filter(at__gte=since, at__lt=until, actor__isnull=False)
-    # Only the people with that many refusals at all: the window runs over their entries, not everyone's.
-    suspects = period.filter(refused).values("actor_id").annotate(n=Count("id")).filter(n__gte=n).values("actor_id")
-    frame = {"partition_by": [F("actor_id")], "order_by": F("sequence").asc()}
-    last_n = {**frame, "frame": RowRange(start=-(n - 1), end=0)}
-    rows = list(
-        period.filter(actor_id__in=suspects)
-        .annotate(
-            run=Window(Sum(Case(When(refused, then=Value(1)), default=Value(0))), **last_n),
-            run_start=Window(FirstValue("at"), **last_n),
-            position=Window(RowNumber(), **frame),
-        )
-        .filter(run=n)
-        .order_by("actor_id", "sequence")
-        .values("actor_id", "at", "run_start", "position")[:SCAN_LIMIT]
-    )
-    # Consecutive positions of one person are one run: its length is n plus the rows that continued it.
-    runs: list[dict[str, Any]] = []
-    for row in rows:
-        last = runs[-1] if runs else None
-        if last and last["actor_id"] == row["actor_id"] and last["position"] + 1 == row["position"]:
-            last.update(position=row["position"], last=row["at"], length=last["length"] + 1)
+    first, last = whole_hours(since, until)
+    # The hours in which a person's refusals in a row reached N (counting on from earlier hours): a run of N in
+    # the period reaches N in one of them. Their entries are read from where the run under way at the hour's
+    # start began (all refusals, so no more than the run), or from the period's start.
+    hours = AccessHour.objects.filter(hour__gte=first, hour__lt=last, longest_run__gte=n)
+    spans: dict[Any, list[list[dt.datetime]]] = defaultdict(list)
+    for actor_id, hour, run_in_from in hours.order_by("actor_id", "hour").values_list(
+        "actor_id", "hour", "run_in_from"
+    ):
+        start = max(first, min(hour, run_in_from or hour))
+        person = spans[actor_id]
+        if person and start <= person[-1][1]:
+            person[-1][1] = hour + HOUR  # touches the span before it: one stretch of the person's requests
         else:
-            runs.append({**row, "first": row["run_start"], "last": row["at"], "length": n})
+            person.append([start, hour + HOUR])
+    if not spans:
+        return []
+    stretches = Q()
+    for actor_id, person in spans.items():
+        for start, end in person:
+            stretches |= Q(actor_id=actor_id, at__gte=start, at__lt=min(end, last))
+    rows = (
+        AccessLogEntry.objects.filter(stretches)
+        .order_by("actor_id", "sequence")
+        .values_list("actor_id", "at", "outcome")[:SCAN_LIMIT]
+    )
+    starts = {actor_id: [start for start, _end in person] for actor_id, person in spans.items()}
+
+    def stretch(row: tuple[Any, dt.datetime, str]) -> tuple[Any, int]:
+        return row[0], bisect.bisect_right(starts[row[0]], row[1])
+
+    # Each stretch is walked on its own: what came before its first entry was no refusal, or not in the period.
+    runs: list[dict[str, Any]] = []
+    for (actor_id, _stretch), entries in groupby(rows, key=stretch):
+        run: dict[str, Any] = {"length": 0}
+        for _actor, at, outcome in chain(entries, [(None, None, None)]):
+            if outcome in REFUSED_OUTCOMES:
+                run = {"length": run["length"] + 1, "first": run.get("first", at), "last": at}
+                continue
+            if run["length"] >= n:
+                runs.append({"actor_id": actor_id, **run})
+            run = {"length": 0}
     runs.sort(key=lambda run: run["last"], reverse=True)
     runs = runs[:MAX_FLAGS_PER_KIND]
     names = _usernames(run["actor_id"] for run in runs)
@@ -522,11 +578,17 @@ def _without_active_order(since: dt.datetime, until: dt.datetime, limits: Thresh
         | Q(order__expires_at__lte=F("provided_at"))
         | Q(order__closed_at__lte=F("provided_at"))
     )
-    entries = (
+    # The entries' numbers first, from the index on (time, order, sequence) alone and the orders; then those entries.
+    flagged = (
         DisclosureEntry.objects.filter(provided_at__gte=since, provided_at__lt=until)
         .filter(inactive_at_provision)
+        .order_by(NEWEST_FIRST)
+        .values("sequence")[:MAX_FLAGS_PER_KIND]
+    )
+    entries = (
+        DisclosureEntry.objects.filter(sequence__in=Subquery(flagged))
         .select_related("order", "requester")
-        .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
+        .order_by(NEWEST_FIRST)
     )
     flags = [
         Flag(
@@ -572,16 +634,19 @@ def _without_active_order(since: dt.datetime, until: dt.datetime, limits: Thresh
 
 
 def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
+    FootageRequest = ledger_reference("footage_request")  # sightings' model, through the ledger's relation
     entries = (
         DisclosureEntry.objects.filter(kind=DisclosureEntry.Kind.FOOTAGE, provided_at__gte=since, provided_at__lt=until)
         .annotate(**_time_of_day("provided_at"))
         .filter(_off_hours(since, until, limits))
-        .select_related("approver", "footage_request")
+        .select_related("approver")
+        # Each entry's own request: joined, PostgreSQL would read and hash every footage request there is.
+        .annotate(urgent=Subquery(FootageRequest.objects.filter(pk=OuterRef("footage_request_id")).values("urgent")))
         .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
     )
     flags = []
     for entry in entries:
-        urgent = bool(entry.footage_request and entry.footage_request.urgent)
+        urgent = bool(entry.urgent)
         detail = _("Ledger entry #%(sequence)d, case %(case)s") % {
             "sequence": entry.sequence,
             "case": entry.case_number or "—",
@@ -605,13 +670,12 @@ def _outside_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -
 
 
 def _bulk_access(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
+    first, last = whole_hours(since, until)
     rows = list(
-        AccessLogEntry.objects.filter(at__gte=since, at__lt=until, actor__isnull=False)
-        .annotate(hour=TruncHour("at"))
-        .values("actor_id", "hour")
-        .annotate(n=Count("id"))
-        .filter(n__gte=limits.bulk_access_per_hour)
-        .order_by("-n")[:MAX_FLAGS_PER_KIND]
+        AccessHour.objects.filter(hour__gte=first, hour__lt=last, requests__gte=limits.bulk_access_per_hour)
+        .annotate(n=F("requests"))
+        .values("actor_id", "hour", "n")
+        .order_by("-requests", "-hour")[:MAX_FLAGS_PER_KIND]
     )
     names = _usernames(row["actor_id"] for row in rows)
     return [
@@ -698,7 +762,10 @@ SCANS: dict[str, Callable[[dt.datetime, dt.datetime, Thresholds], list[Flag]]] =
 }
 
 
-def anomaly_flags(*, since: dt.datetime, until: dt.datetime) -> dict[str, list[Flag]]:
-    """Every flag raised in [since, until), grouped by kind, newest or largest first."""
+def anomaly_flags(
+    *, since: dt.datetime, until: dt.datetime, kinds: Iterable[str] | None = None
+) -> dict[str, list[Flag]]:
+    """Every flag raised in [since, until), grouped by kind, newest or largest first: of every kind, or those named."""
     limits = thresholds()
-    return {kind: scan(since, until, limits) for kind, scan in SCANS.items()}
+    wanted = SCANS.keys() if kinds is None else set(kinds)
+    return {kind: scan(since, until, limits) for kind, scan in SCANS.items() if kind in wanted}

@@ -86,6 +86,10 @@ class DisclosureFilter(_PeriodFilterSet):
         model = DisclosureEntry
         fields: list[str] = []
 
+    def pages_by_keys_first(self) -> bool:
+        """A case's entries are paged from the index on (case number, sequence): keys first (audit.paging)."""
+        return bool(self.form.cleaned_data.get("case_number"))
+
 
 class AccessLogFilter(_PeriodFilterSet):
     """People's entries by default; machine and anonymous entries only when asked for."""
@@ -171,6 +175,16 @@ class PeriodForm(forms.Form):
         last = self.cleaned_data.get("until") or today
         first = self.cleaned_data.get("since") or last - dt.timedelta(days=default_days)
         return first, last, start_of(first), start_of(last + dt.timedelta(days=1))
+
+
+def _anomaly_kinds() -> list[tuple[str, str]]:
+    from audit.anomalies import KIND_LABELS  # the anomalies module reads this one's filters
+
+    return [("", _("every kind")), *KIND_LABELS.items()]
+
+
+class AnomalyForm(PeriodForm):
+    kind = forms.ChoiceField(label=_("Kind of flag"), choices=_anomaly_kinds, required=False)
 
 
 class PersonForm(PeriodForm):

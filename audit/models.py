@@ -17,12 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from audit.purposes import LEGAL_BASIS_CHOICES
 
 
-def unconstrained_reference(to: str) -> models.ForeignKey:
+def unconstrained_reference(to: str, *, db_index: bool = True) -> models.ForeignKey:
     """A reference an append-only record keeps as it was written: no constraint (the object may be purged under its
     retention while the record stays), no reverse accessor."""
     return models.ForeignKey(
-        to, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        to, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=db_index
     )
+
+
+def counted_person() -> models.ForeignKey:
+    """The person a table of counts is about, without an index of its own: each table's key serves its reads."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
 
 
 class DisclosureEntry(models.Model):
@@ -99,11 +104,13 @@ class DisclosureEntry(models.Model):
         verbose_name_plural = _("disclosure ledger")
         ordering = ["-sequence"]
         indexes = [
-            # Auditor filters: a period, optionally per providing municipality.
-            models.Index(fields=["provided_at"], name="audit_disclosure_provided"),
+            # Auditor filters: a period, optionally per providing municipality. With the order and the sequence, the
+            # anomaly scan for disclosures without an active order reads a period's entries from this index alone.
+            models.Index(fields=["provided_at", "order", "sequence"], name="audit_disclosure_time_order"),
             models.Index(fields=["municipality", "provided_at"], name="audit_disclosure_muni_time"),
-            # Everything disclosed for one case.
-            models.Index(fields=["case_number"], name="audit_disclosure_case"),
+            # Everything disclosed for one case, newest first: the ledger page filtered by case number reads
+            # its page from here instead of walking the whole ledger back by sequence.
+            models.Index(fields=["case_number", "sequence"], name="audit_disclosure_case_seq"),
             # Everything disclosed about one vehicle (a data subject's request).
             models.Index(fields=["plate", "provided_at"], name="audit_disclosure_plate"),
             # Anomaly scans of footage provisions in a period (audit.anomalies._outside_hours, _same_body): the
@@ -240,18 +247,133 @@ class AccessLogEntry(models.Model):
             # The auditor's filters by municipality and by role within a period.
             models.Index(fields=["municipality", "at"], name="audit_access_muni_at"),
             models.Index(fields=["role", "at"], name="audit_access_role_at"),
-            # Refusals in a period: the anomaly scan's suspects (audit.anomalies._refusals_in_a_row, people with
-            # enough refusals at all) and the access log's "refused" and "denied" filters. Partial: a few per cent
-            # of the rows, so it costs the request's own entry little to keep.
+            # Refusals: the access log's "refused" and "denied" filters, their counts and periods, and failed
+            # sign-ins (audit.anomalies). The outcome and the person are in the index, so counting a filter's
+            # people-only refusals reads no table rows. Partial: a few per cent of the rows, so it costs the
+            # request's own entry little to keep.
             models.Index(
-                fields=["at"],
-                name="audit_access_refused_at",
+                fields=["outcome", "at", "actor"],
+                name="audit_access_refusals",
                 condition=models.Q(outcome__in=["denied", "not-found"]),
             ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.actor_label} {self.action} {self.object_type}:{self.object_id} {self.outcome}"
+
+
+class AccessHour(models.Model):
+    """What one person did in one clock hour of the access log, counted as the log is written.
+
+    Not part of the log and not chained: an ordinary table of counts that audit.access_counts adds each entry to
+    in the transaction that appends it (under the chain's lock), so the anomaly scans read the hours they need
+    instead of the period's entries. The hour is the site's time zone's clock hour; people's entries only.
+
+    The refusal fields follow the person's requests in order across hours: `run` is how many of their latest
+    requests in a row were refused when the hour's last one came (carried over from their previous hour),
+    `run_from` when that run began, `run_in_from` when the run under way at the hour's first request began,
+    and `longest_run` the longest such run reached within the hour.
+    """
+
+    hour = models.DateTimeField(_("hour"))
+    actor = counted_person()
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    # Allowed requests that showed something (a page about an object, a list's rows), and how many objects.
+    looks_shown = models.PositiveIntegerField(_("looks that showed something"), default=0)
+    objects_shown = models.PositiveBigIntegerField(_("objects shown"), default=0)
+    first_shown_at = models.DateTimeField(_("first look that showed something"), null=True, blank=True)
+    last_shown_at = models.DateTimeField(_("last look that showed something"), null=True, blank=True)
+    # Of those, the looks at sightings and how many sightings they showed.
+    sighting_looks = models.PositiveIntegerField(_("looks at sightings"), default=0)
+    sightings_shown = models.PositiveBigIntegerField(_("sightings shown"), default=0)
+    run = models.PositiveIntegerField(_("refusals in a row at the end of the hour"), default=0)
+    run_from = models.DateTimeField(null=True, blank=True)
+    run_in_from = models.DateTimeField(null=True, blank=True)
+    longest_run = models.PositiveIntegerField(_("longest run of refusals"), default=0)
+
+    class Meta:
+        verbose_name = _("access in an hour")
+        verbose_name_plural = _("access by hour")
+        constraints = [
+            # One row per person and hour (the writers add to it); its index also finds a person's latest hour.
+            models.UniqueConstraint(fields=["actor", "hour"], name="audit_accesshour_key"),
+        ]
+        indexes = [
+            # The people's hours of a period, latest first (looks outside working hours).
+            models.Index(fields=["hour"], name="audit_accesshour_hour"),
+            # Hours over the bulk thresholds (bulk access, bulk listing of sightings): the few that reach them.
+            models.Index(fields=["requests"], name="audit_accesshour_requests"),
+            models.Index(fields=["sightings_shown"], name="audit_accesshour_sightings"),
+            # Hours in which two or more refusals in a row were reached: the refusal scan's only candidates.
+            models.Index(fields=["hour"], name="audit_accesshour_runs", condition=models.Q(longest_run__gte=2)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.actor_id}: {self.requests}"
+
+
+class AccessSubjectHour(models.Model):
+    """How often one person looked at one plate (or one order without a plate) in one clock hour.
+
+    Kept like AccessHour (audit.access_counts): the repeated-lookup scan finds its candidates among the hours with
+    enough looks at one subject, and counts their period here.
+    """
+
+    hour = models.DateTimeField(_("hour"))
+    actor = counted_person()
+    # The plate, or "order:<id>" for an order searched by pattern (audit.access_counts.look_subject).
+    subject = models.CharField(_("subject"), max_length=80)
+    looks = models.PositiveIntegerField(_("looks"))
+    first_at = models.DateTimeField(_("first look"))
+    last_at = models.DateTimeField(_("last look"))
+
+    class Meta:
+        verbose_name = _("looks at a subject in an hour")
+        verbose_name_plural = _("looks at subjects by hour")
+        constraints = [
+            # One row per person, subject and hour; its index also sums one person's looks at one subject.
+            models.UniqueConstraint(fields=["actor", "subject", "hour"], name="audit_accesssubjecthour_key"),
+        ]
+        indexes = [
+            # Hours with at least a given number of looks at one subject: the few that can hold a repeated lookup.
+            models.Index(fields=["looks"], name="audit_accesssubject_looks"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.actor_id} {self.subject}: {self.looks}"
+
+
+class AccessOrderHour(models.Model):
+    """Looks by an officer at another agency's order or its sightings, per order, agency, person and clock hour.
+
+    Kept like AccessHour (audit.access_counts), with the order a sighting belongs to and the order's agency read
+    when the look is recorded; looks at one's own agency's orders are not counted here.
+    """
+
+    hour = models.DateTimeField(_("hour"))
+    order = unconstrained_reference("sightings.WantedOrder", db_index=False)
+    # The looking person's agency at the time.
+    agency = unconstrained_reference("accounts.Agency", db_index=False)
+    actor = counted_person()
+    looks = models.PositiveIntegerField(_("looks"))
+    first_at = models.DateTimeField(_("first look"))
+    last_at = models.DateTimeField(_("last look"))
+
+    class Meta:
+        verbose_name = _("looks at another agency's order in an hour")
+        verbose_name_plural = _("looks at other agencies' orders by hour")
+        constraints = [
+            # One row per order, agency, hour and person; its index also sums one order's looks by one agency.
+            models.UniqueConstraint(fields=["order", "agency", "hour", "actor"], name="audit_accessorderhour_key"),
+        ]
+        indexes = [
+            # A period's latest looks first (the scan lists the most recent orders and agencies).
+            models.Index(fields=["hour"], name="audit_accessorder_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.order_id} by {self.agency_id}: {self.looks}"
 
 
 class AccessTally(models.Model):

@@ -65,16 +65,21 @@ def keyset_page(
     size: int = PAGE_SIZE,
     prefix: str = "",
     count: bool = True,
+    keys_first: bool = False,
 ) -> KeysetPage:
     """The page of queryset (newest first by `key`) that params' `before` or `after` cursor asks for.
 
     `prefix` names the cursors (`<prefix>before`, `<prefix>after`) so two lists can share one page.
+    `keys_first` reads the page's keys alone first, then those rows: for a filter on a field indexed together with
+    the key. Asked for whole rows, PostgreSQL walks the key's own index back through every row, filtering, when it
+    assumes the matching rows are spread evenly (one case's entries all months old: the whole ledger read); asked
+    for the keys alone, it reads them from the index on (field, key), without the table.
     Raises CursorInvalid for a cursor that is not a positive whole number.
     """
     before_name, after_name = f"{prefix}before", f"{prefix}after"
     before, after = _cursor(params, before_name), _cursor(params, after_name)
     if after is not None and before is None:
-        rows = list(queryset.filter(**{f"{key}__gt": after}).order_by(key)[: size + 1])
+        rows = _rows(queryset.filter(**{f"{key}__gt": after}), key, size + 1, keys_first)
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
         has_older = True
@@ -83,7 +88,7 @@ def keyset_page(
             queryset_page = queryset.filter(**{f"{key}__lt": before})
         else:
             queryset_page = queryset
-        rows = list(queryset_page.order_by(f"-{key}")[: size + 1])
+        rows = _rows(queryset_page, f"-{key}", size + 1, keys_first)
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = before is not None
@@ -97,6 +102,16 @@ def keyset_page(
         count=total,
         count_capped=capped,
     )
+
+
+def _rows(queryset: QuerySet, ordering: str, limit: int, keys_first: bool) -> list[Any]:
+    """The first `limit` rows of queryset in that ordering ("key" or "-key")."""
+    if not keys_first:
+        return list(queryset.order_by(ordering)[:limit])
+    key = ordering.removeprefix("-")
+    keys = list(queryset.order_by(ordering).values_list(key, flat=True)[:limit])
+    by_key = {getattr(row, key): row for row in queryset.filter(**{f"{key}__in": keys}).order_by()}
+    return [by_key[value] for value in keys]
 
 
 def query_without(params: Any, *names: str) -> str:

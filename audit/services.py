@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from audit.access_counts import access_count
 from audit.disclosure_months import disclosures_count
 from audit.ledger import lock_chain_head, seal
 from audit.models import AccessLogEntry, DisclosureEntry
@@ -367,6 +368,7 @@ def access_log_record_many(
     with transaction.atomic():
         seal(entries, lock_chain_head(AccessLogEntry))
         AccessLogEntry.objects.bulk_create(entries)
+        access_count(entries)
     return entries
 
 
@@ -407,6 +409,7 @@ def access_entry_write(
     with transaction.atomic():
         seal([entry], lock_chain_head(AccessLogEntry))
         entry.save(force_insert=True)
+        access_count([entry])
     return entry
 
 
@@ -451,6 +454,7 @@ def socket_access_record(
     with transaction.atomic():
         seal([entry], lock_chain_head(AccessLogEntry))
         entry.save(force_insert=True)
+        access_count([entry])
 
 
 def access_log_record(

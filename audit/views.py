@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from audit.anomalies import KIND_LABELS, anomaly_flags, thresholds
 from audit.filters import (
     KNOWN_OBJECT_KINDS,
     AccessLogFilter,
+    AnomalyForm,
     DisclosureFilter,
     MachineTrafficFilter,
     PeriodForm,
@@ -42,6 +42,8 @@ from audit.purposes import CRIME_CATEGORIES, LEGAL_BASES
 from wassweb.access_note import describe
 
 STATISTICS_MONTHS = (3, 6, 12, 24)
+# Flags of each kind the anomalies page lists when it shows every kind (the rest are one link away).
+FLAGS_SHOWN_PER_KIND = 20
 # How far back the machine-traffic summary counts when no period is given (the tallies grow a row per key a minute).
 MACHINE_SUMMARY_DEFAULT = dt.timedelta(hours=24)
 
@@ -65,10 +67,6 @@ def auditor_page(object_type: str) -> Callable:
     return decorator
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    return query_without(request.GET, "page")
-
-
 def _invalid_csv(errors: dict) -> HttpResponse:
     return HttpResponse(
         "\n".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
@@ -77,8 +75,10 @@ def _invalid_csv(errors: dict) -> HttpResponse:
     )
 
 
-def _keyset(request: HttpRequest, queryset, *, prefix: str = "", count: bool = True) -> KeysetPage:
-    page = keyset_page(queryset, request.GET, prefix=prefix, count=count)
+def _keyset(
+    request: HttpRequest, queryset, *, prefix: str = "", count: bool = True, keys_first: bool = False
+) -> KeysetPage:
+    page = keyset_page(queryset, request.GET, prefix=prefix, count=count, keys_first=keys_first)
     page.query = query_without(request.GET, page.before_name, page.after_name)
     return page
 
@@ -90,16 +90,16 @@ def _keyset(request: HttpRequest, queryset, *, prefix: str = "", count: bool = T
 
 @auditor_page("ledger")
 def ledger(request: HttpRequest) -> HttpResponse:
+    # Paged by sequence ("older than #n") and not counted: the ledger holds millions of entries, and a page
+    # number or a count would read through them.
     filtered = DisclosureFilter(request.GET, queryset=selectors.disclosures())
-    valid = filtered.is_valid()
-    page = Paginator(filtered.qs if valid else filtered.queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    describe(request, action="list", shown=len(page.object_list))
-    return render(
+    return _keyset_list(
         request,
+        filtered,
         "audit/ledger.html",
-        {"filter": filtered, "page": page, "query": _query_without_page(request)},
-        status=200 if valid else 400,
+        lambda _filtered: {},
+        count=False,
+        keys_first=DisclosureFilter.pages_by_keys_first,
     )
 
 
@@ -148,11 +148,22 @@ def _access_tabs(request: HttpRequest, active: str) -> dict:
     return {"tab_active": active, "tab_query": query_without(request.GET, "before", "after")}
 
 
-def _keyset_list(request: HttpRequest, filtered: Any, template: str, context: Callable[[Any], dict]) -> HttpResponse:
-    """A filtered list paged by keyset: 400 with the form's errors for a bad filter or cursor, never a 500."""
+def _keyset_list(
+    request: HttpRequest,
+    filtered: Any,
+    template: str,
+    context: Callable[[Any], dict],
+    *,
+    count: bool = True,
+    keys_first: Callable[[Any], bool] | None = None,
+) -> HttpResponse:
+    """A filtered list paged by keyset: 400 with the form's errors for a bad filter or cursor, never a 500.
+
+    `keys_first` tells from the valid filter whether to read the page's keys first (audit.paging.keyset_page)."""
     valid = filtered.is_valid()
+    queryset = filtered.qs if valid else filtered.queryset.none()
     try:
-        page = _keyset(request, filtered.qs if valid else filtered.queryset.none())
+        page = _keyset(request, queryset, count=count, keys_first=bool(valid and keys_first and keys_first(filtered)))
     except CursorInvalid as error:
         filtered.form.add_error(None, _("%(name)s must be an entry number.") % {"name": error.name})
         valid, page = False, KeysetPage([], None, None)
@@ -412,14 +423,17 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 @auditor_page("anomalies")
 def anomalies(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET)
+    form = AnomalyForm(request.GET)
     if not form.is_valid():
         describe(request, action="list")
         return render(request, "audit/anomalies.html", {"form": form}, status=400)
     first, last, since, until = form.bounds()
-    flags = anomaly_flags(since=since, until=until)
+    kind = form.cleaned_data["kind"]
+    flags = anomaly_flags(since=since, until=until, kinds=[kind] if kind else None)
     total = sum(len(items) for items in flags.values())
-    describe(request, action="list", shown=total)
+    # Every kind at once shows each kind's first flags, with a link to all of that kind (up to the scans' bound).
+    per_kind = None if kind else FLAGS_SHOWN_PER_KIND
+    describe(request, action="list", shown=sum(len(items[:per_kind]) for items in flags.values()))
     return render(
         request,
         "audit/anomalies.html",
@@ -427,8 +441,11 @@ def anomalies(request: HttpRequest) -> HttpResponse:
             "form": form,
             "first": first,
             "last": last,
-            "groups": [(kind, KIND_LABELS[kind], items) for kind, items in flags.items()],
+            "groups": [(name, KIND_LABELS[name], items) for name, items in flags.items()],
             "total": total,
+            "per_kind": per_kind,
+            "shown": f":{per_kind or ''}",
+            "query": query_without(request.GET, "kind"),
             "thresholds": thresholds(),
         },
     )

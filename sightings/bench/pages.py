@@ -5,7 +5,8 @@ go in process through Django's test client and the whole middleware stack (sessi
 access log that writes one chained row per request), so the figures are the server's own work without the
 network and the HTTP parser; the baseline is the sign-in page (no database) measured the same way in the same
 run. Each page is requested a few times to warm up, then `repeats` times timed (fewer when one answer takes
-over a second), and once more with the SQL captured to count queries.
+over a second), and once more with the SQL captured to count queries. A streamed answer (a CSV export) is timed
+twice: to its first piece (the first rows, which the target applies to) and to its end.
 
 The people are the seeded ones: an officer, an operator of the municipality with the most footage requests
 and an auditor. The orders are the one with the most sightings, the one nearest 1,000, and the latest active.
@@ -54,17 +55,33 @@ class PageResult:
     queries: int
     bytes: int
     times_ms: list[float] = field(default_factory=list)
+    # For a streamed answer: the time to its first piece, request by request (times_ms is to its end).
+    first_piece_ms: list[float] = field(default_factory=list)
+
+    @property
+    def streamed(self) -> bool:
+        return bool(self.first_piece_ms)
 
     @property
     def p50(self) -> float:
-        return round(statistics.median(self.times_ms), 1)
+        return _percentile(self.times_ms, 0.5)
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)
+        return _percentile(self.times_ms, 0.95)
+
+    @property
+    def target_p95(self) -> float:
+        """What the target applies to: the whole answer, or a streamed answer's first piece."""
+        return _percentile(self.first_piece_ms, 0.95) if self.streamed else self.p95
 
     def as_dict(self) -> dict[str, Any]:
+        timings: dict[str, Any] = {"p50_ms": self.p50, "p95_ms": self.p95}
+        if self.streamed:
+            timings |= {
+                "first_piece_p50_ms": _percentile(self.first_piece_ms, 0.5),
+                "first_piece_p95_ms": _percentile(self.first_piece_ms, 0.95),
+            }
         return {
             "role": self.role,
             "name": self.name,
@@ -73,10 +90,17 @@ class PageResult:
             "queries": self.queries,
             "bytes": self.bytes,
             "requests": len(self.times_ms),
-            "p50_ms": self.p50,
-            "p95_ms": self.p95,
-            "meets_target": self.status < 400 and self.p95 <= TARGET_P95_MS,
+            "streamed": self.streamed,
+            **timings,
+            "meets_target": self.status < 400 and self.target_p95 <= TARGET_P95_MS,
         }
+
+
+def _percentile(times: list[float], share: float) -> float:
+    if share == 0.5:
+        return round(statistics.median(times), 1)
+    ordered = sorted(times)
+    return round(ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))], 1)
 
 
 def pages_arguments(parser: CommandParser) -> None:
@@ -120,6 +144,8 @@ def _subjects() -> dict[str, Any]:
     order_100 = WantedOrder.objects.order_by("-created_at", "-id").values_list("created_at", "id")[4949:4950]
     at, key = order_100[0] if order_100 else (timezone.now(), uuid.UUID(int=0))
     order_cursor_100 = f"{(at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)}_{key}"
+    # Where page 1,000 of the ledger (50 a page) starts: below the 49,950th entry, newest first.
+    ledger_1000 = DisclosureEntry.objects.order_by("-sequence").values_list("sequence", flat=True)[49949:49950]
     # An officer of the biggest order's agency, who sees all of its sightings (closed orders included).
     big_agency = WantedOrder.objects.filter(pk=biggest[0]).values_list("agency_id", flat=True).first()
     officer = people.filter(role=User.Role.OFFICER, agency_id=big_agency).order_by("username").first()
@@ -132,6 +158,7 @@ def _subjects() -> dict[str, Any]:
         "thousand_order": thousand,
         "active_order": active,
         "order_cursor_100": order_cursor_100,
+        "ledger_cursor_1000": ledger_1000[0] if ledger_1000 else 1,
         "sighting": Sighting.objects.order_by("-received_at").first(),
         "footage": FootageRequest.objects.filter(municipality_id=operator.municipality_id)
         .order_by("-created_at")
@@ -179,7 +206,8 @@ def pages_plan(subjects: dict[str, Any], *, verify: bool = False) -> list[Page]:
         plan.append(Page("operator", "footage request", f"/footage/{footage.pk}/"))
     plan += [
         Page("auditor", "ledger", "/audit/"),
-        Page("auditor", "ledger, page 1000", "/audit/?page=1000"),
+        # By number (an offset) or by position (below an entry), whichever the ledger reads.
+        Page("auditor", "ledger, page 1000", f"/audit/?page=1000&before={subjects['ledger_cursor_1000']}"),
         Page(
             "auditor", "ledger, municipality and month", f"/audit/?municipality={municipality.code}&since={month_ago}"
         ),
@@ -204,27 +232,35 @@ def thousand_case(order_id: Any) -> str:
     return WantedOrder.objects.filter(pk=order_id).values_list("case_number", flat=True).first() or ""
 
 
-def _request(client: Client, path: str) -> tuple[int, int, float]:
+def _request(client: Client, path: str) -> tuple[int, int, float, float | None]:
+    """(status, size, ms to the end, ms to the first piece of a streamed answer or None)."""
     started = time.perf_counter()
     response = client.get(path)
-    size = sum(len(chunk) for chunk in response.streaming_content) if response.streaming else len(response.content)
-    return response.status_code, size, (time.perf_counter() - started) * 1000
+    if not response.streaming:
+        return response.status_code, len(response.content), (time.perf_counter() - started) * 1000, None
+    pieces = iter(response.streaming_content)
+    size = len(next(pieces, b""))
+    first = (time.perf_counter() - started) * 1000
+    size += sum(len(piece) for piece in pieces)
+    return response.status_code, size, (time.perf_counter() - started) * 1000, first
 
 
 def page_measure(client: Client, page: Page, *, repeats: int, warmup: int) -> PageResult:
-    times = []
+    times, firsts = [], []
     status = size = 0
     for _ in range(warmup):
-        status, size, elapsed = _request(client, page.path)
+        status, size, elapsed, _first = _request(client, page.path)
         if elapsed > SLOW_MS:
             repeats = min(repeats, SLOW_REPEATS)
             break
     for _ in range(repeats):
-        status, size, elapsed = _request(client, page.path)
+        status, size, elapsed, first = _request(client, page.path)
         times.append(elapsed)
+        if first is not None:
+            firsts.append(first)
     with CaptureQueriesContext(connection) as captured:
         _request(client, page.path)
-    return PageResult(page.role, page.name, page.path, status, len(captured.captured_queries), size, times)
+    return PageResult(page.role, page.name, page.path, status, len(captured.captured_queries), size, times, firsts)
 
 
 # The test client in process: no TLS in front (no redirect), the host it sends, and a session the test client
@@ -266,12 +302,18 @@ def pages_run(command: BaseCommand, options: dict) -> dict:
         for page in plan:
             result = page_measure(clients[page.role], page, repeats=options["repeats"], warmup=options["warmup"])
             results.append(result)
-            verdict = "" if result.status >= 400 or result.p95 <= TARGET_P95_MS else "  over target"
+            verdict = "" if result.status >= 400 or result.target_p95 <= TARGET_P95_MS else "  over target"
             command.stdout.write(
                 f"  {page.role[:9]:9} {page.name[:42]:42} {result.status:>6} {result.queries:>7} {result.p50:>8} "
                 f"{result.p95:>8} {result.bytes / 1024:>7.1f}{verdict}"
             )
-    over = [r.name for r in results if r.status < 400 and r.p95 > TARGET_P95_MS and r.role != "anonymous"]
+            if result.streamed:
+                first = result.as_dict()
+                command.stdout.write(
+                    f"  {'':9} {'  streamed: to the first piece':42} {'':>6} {'':>7} {first['first_piece_p50_ms']:>8} "
+                    f"{first['first_piece_p95_ms']:>8}   (the target applies to the first piece)"
+                )
+    over = [r.name for r in results if r.status < 400 and r.target_p95 > TARGET_P95_MS and r.role != "anonymous"]
     failed = [f"{r.name} ({r.status})" for r in results if r.status >= 400]
     command.stdout.write(
         f"  {len(results) - len(over) - len(failed)}/{len(results)} pages at p95 ≤ {TARGET_P95_MS:.0f} ms"

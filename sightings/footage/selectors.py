@@ -4,41 +4,93 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.fields.tuple_lookups import TupleLessThan
 from django.utils import timezone
 
 from sightings import permissions
-from sightings.models import FootageFile, FootageRequest
+from sightings.models import FOOTAGE_NEVER_ESCALATED, FootageFile, FootageRequest, footage_list_keys
+from sightings.orders.selectors import KeysetPage
+
+FOOTAGE_PAGE = 50
 
 
 def footage_requests_for(user: Any, *, status: str | None = None, sighting_id: Any = None) -> QuerySet[FootageRequest]:
-    """The requests a person may see: operators get pending first, escalated and urgent on top."""
+    """The requests a person may see, in the lists' order: undecided first, escalated and urgent on top, newest
+    first (sightings.models.footage_list_keys; each list has its index in that order)."""
     queryset = permissions.footage_requests_visible(
         user,
         FootageRequest.objects.select_related(
-            "order", "sighting", "camera", "municipality__province", "requested_by", "agency", "decided_by"
+            "order", "camera", "municipality__province", "requested_by", "agency", "decided_by"
         ),
     )
     if status:
         queryset = queryset.filter(status=status)
     if sighting_id:
         queryset = queryset.filter(sighting_id=sighting_id)
-    pending_first = Case(
-        When(status=FootageRequest.Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+    keys = footage_list_keys()
+    return queryset.alias(**keys).order_by(*(f"-{key}" for key in keys))
+
+
+def footage_requests_page(user: Any, *, status: str | None = None, after: str | None = None) -> KeysetPage:
+    """One page of the person's list after the position `after` (footage_list_position); ValueError for a bad one.
+
+    A page is one read of the list's index from the position on, however long the agency's or centre's history.
+    """
+    listed = footage_requests_for(user, status=status)
+    page = listed
+    if after:
+        keys = tuple(F(key) for key in footage_list_keys())
+        page = page.filter(TupleLessThan(keys, _position_keys(after)))
+    # The page's ids are read from the list's index alone, then the page with its relations: PostgreSQL estimates
+    # a position by its first key only, and with the relations joined it would sort the rest of the list.
+    ids = list(page.values_list("id", flat=True)[: FOOTAGE_PAGE + 1])
+    rows = list(listed.filter(id__in=ids))
+    items = rows[:FOOTAGE_PAGE]
+    return KeysetPage(items, footage_list_position(items[-1]) if len(rows) > FOOTAGE_PAGE else None)
+
+
+def footage_list_position(footage_request: FootageRequest) -> str:
+    """Where the page after this request starts, URL-safe: its keys in the lists' order."""
+    escalated = footage_request.escalated_at or FOOTAGE_NEVER_ESCALATED
+    return "_".join(
+        [
+            f"{int(footage_request.is_pending)}{int(footage_request.urgent)}",
+            str(_microseconds(escalated)),
+            str(_microseconds(footage_request.created_at)),
+            str(footage_request.pk),
+        ]
     )
-    return queryset.annotate(pending_first=pending_first).order_by(
-        "pending_first", F("escalated_at").desc(nulls_last=True), "-urgent", "-created_at"
-    )
+
+
+def _position_keys(position: str) -> tuple[bool, dt.datetime, bool, dt.datetime, uuid.UUID]:
+    flags, escalated, created, pk = position.split("_")
+    if len(flags) != 2 or not set(flags) <= {"0", "1"}:
+        raise ValueError(position)
+    return flags[0] == "1", _moment(escalated), flags[1] == "1", _moment(created), uuid.UUID(pk)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _microseconds(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _moment(microseconds: str) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=int(microseconds))
 
 
 def footage_request_get(user: Any, request_id: Any) -> FootageRequest | None:
     """One request with its files, or None when it does not exist or is not the person's to see."""
     return (
         footage_requests_for(user)
+        .select_related("sighting")
         .prefetch_related(Prefetch("files", queryset=FootageFile.objects.order_by("created_at", "name")))
         .filter(pk=request_id)
         .first()

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -107,12 +107,21 @@ def footage_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in FootageRequest.Status.values:
         status = None
-    requests = list(footage_selectors.footage_requests_for(request.user, status=status)[:200])
-    describe_objects(request, requests, object_type="footagerequest")
+    try:
+        page = footage_selectors.footage_requests_page(request.user, status=status, after=request.GET.get("after"))
+    except (ValueError, OverflowError):
+        return HttpResponseBadRequest(_("after: not a position in this list; start again from the first page."))
+    describe_objects(request, page.items, object_type="footagerequest")
     return render(
         request,
         "sightings/footage_list.html",
-        {"requests": requests, "status": status, "statuses": FootageRequest.Status.choices},
+        {
+            "requests": page.items,
+            "next_page": page.next_cursor,
+            "past_first_page": "after" in request.GET,
+            "status": status,
+            "statuses": FootageRequest.Status.choices,
+        },
     )
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.http import FileResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,9 +23,9 @@ from sightings.hits import selectors as hit_selectors
 from sightings.hits import services as hit_services
 from sightings.live import alerts
 from sightings.models import AssignmentStatus, Sighting
+from sightings.orders.selectors import keyset_cursor, keyset_position
 from sightings.units import selectors as unit_selectors
-from wassweb.access_note import describe_object
-from wassweb.api_pages import page_response
+from wassweb.access_note import describe_object, describe_objects
 from wassweb.api_schema import cursor_page
 
 
@@ -94,11 +99,66 @@ def _updated(request: Request, sighting_id: Any) -> Response:
     return Response(SightingOutput(_get_visible(request, sighting_id)).data)
 
 
+# Above every id: a page back from a cursor DRF gave out (a time alone) starts past every hit of that time.
+UUID_MAX = uuid.UUID(int=2**128 - 1)
+
+
 class SightingPagination(CursorPagination):
+    """Hits newest received first, a page after the position (received_at, id) of the last hit shown.
+
+    The cursor stays DRF's opaque token; its position now names one hit, so a page is one short index read
+    however deep it is, and hits arriving meanwhile neither repeat nor skip one. A cursor written before
+    (a time and an offset) still reads the same page.
+    """
+
     ordering = ("-received_at", "-id")
     page_size = 100
     max_page_size = 500
     page_size_query_param = "limit"
+
+    def paginate_hits(self, request: Request, read: Callable[..., list[Sighting]]) -> list[Sighting]:
+        """The page the request's cursor points at; `read(after=, older=, limit=)` reads the hits beyond a position."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        offset, backwards, position = self.cursor or Cursor(offset=0, reverse=False, position=None)
+        after = self._position_decode(position)
+        rows = read(after=after, older=not backwards, limit=offset + self.page_size + 1)[offset:]
+        self.page = rows[: self.page_size]
+        more = len(rows) > self.page_size
+        if backwards:
+            self.page.reverse()
+        moved = after is not None or offset > 0
+        self.has_next, self.has_previous = (moved, more) if backwards else (more, moved)
+        self.display_page_controls = self.has_next or self.has_previous
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        position = keyset_cursor(self.page[-1], time_field="received_at") if self.page else self.cursor.position
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        position = keyset_cursor(self.page[0], time_field="received_at") if self.page else self.cursor.position
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
+
+    def _position_decode(self, position: str | None) -> hit_selectors.FeedPosition | None:
+        if position is None:
+            return None
+        try:
+            if "_" in position:
+                return hit_selectors.FeedPosition(*keyset_position(position))
+            # DRF's own position, a time alone: the page starts past every hit of that time, as DRF's did.
+            when = parse_datetime(position)
+            if when is None or timezone.is_naive(when):
+                raise ValueError(position)
+            return hit_selectors.FeedPosition(when, UUID_MAX if self.cursor.reverse else uuid.UUID(int=0))
+        except (ValueError, OverflowError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
 
 
 class SightingListApi(APIView):
@@ -119,12 +179,19 @@ class SightingListApi(APIView):
         _require_watcher(request)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queryset = hit_selectors.sightings_list(
-            user=request.user,
-            order_id=filters.validated_data.get("order"),
-            since=filters.validated_data.get("since"),
+        paginator = SightingPagination()
+        page = paginator.paginate_hits(
+            request,
+            partial(
+                hit_selectors.sightings_page,
+                user=request.user,
+                order_id=filters.validated_data.get("order"),
+                since=filters.validated_data.get("since"),
+            ),
         )
-        return page_response(self, request, queryset, pagination=SightingPagination, output=SightingOutput)
+        # The access log records how many hits the page showed and, when all are about one vehicle, its plate.
+        describe_objects(request, page, object_type="sighting")
+        return paginator.get_paginated_response(SightingOutput(page, many=True).data)
 
 
 class SightingDetailApi(APIView):

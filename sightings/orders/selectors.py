@@ -57,8 +57,7 @@ def keyset_page(queryset: QuerySet, *, time_field: str, cursor: str | None, size
     A cursor is the last row's time and id (keyset_cursor). Unlike an offset, page 1,000 costs what page 1 does.
     """
     if cursor:
-        at, _, pk = cursor.partition("_")
-        when, key = _EPOCH + dt.timedelta(microseconds=int(at)), UUID(pk)
+        when, key = keyset_position(cursor)
         queryset = queryset.filter(Q(**{f"{time_field}__lt": when}) | Q(**{time_field: when, "id__lt": key}))
     rows = list(queryset[: size + 1])
     items = rows[:size]
@@ -73,6 +72,12 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def keyset_cursor(row: Any, *, time_field: str) -> str:
     """Where the page after `row` starts: its time in microseconds since the epoch and its id (URL-safe)."""
     return f"{(getattr(row, time_field) - _EPOCH) // dt.timedelta(microseconds=1)}_{row.pk}"
+
+
+def keyset_position(cursor: str) -> tuple[dt.datetime, UUID]:
+    """The time and id a keyset_cursor names; ValueError (or OverflowError) when it names none."""
+    at, _, pk = cursor.partition("_")
+    return _EPOCH + dt.timedelta(microseconds=int(at)), UUID(pk)
 
 
 def order_get(order_id: UUID | str) -> WantedOrder | None:

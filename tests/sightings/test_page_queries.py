@@ -4,32 +4,46 @@ the same pinned count on both (the pages of `manage.py benchmark pages`, docs/PE
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from urllib.parse import quote, urlencode
 
 import pytest
 
+from sightings.footage.selectors import footage_list_position, footage_requests_for
 from sightings.models import Sighting, WantedOrder
 from sightings.orders.selectors import keyset_cursor
 from tests.factories import camera_make, footage_request_make, order_make, sighting_make
 
 # Each page's queries, pinned. Besides the page's own reads, every request by a person costs its session, its
-# user, the access-log entry (savepoint, chain lock, head, insert, release) and the session save (three).
+# user, the access-log entry (savepoint, chain lock, head, insert, the three counts of audit.access_counts,
+# release) and the session save (three).
 MAX_QUERIES = {
-    "officer dashboard": 13,
-    "order list": 12,
-    "order list, older page": 12,
-    "order page": 18,
-    "order page, older sightings": 18,
-    "API orders": 11,
-    "API order": 13,
-    "API sightings": 11,
-    "API sightings of an order": 11,
-    "API sighting": 11,
-    "officer footage list": 12,
-    "API footage requests": 11,
-    "operator dashboard": 18,  # with the live-view queue at its top
-    "operator footage queue": 13,
-    "footage request": 14,
+    # The ids of the first paint's hits and of their trails' points are read first (hits.selectors._ids_read).
+    "officer dashboard": 18,
+    "order list": 15,
+    "order list, older page": 15,
+    "order page": 21,
+    "order page, older sightings": 21,
+    "API orders": 14,
+    "API order": 16,
+    "API sightings": 14,
+    "API sightings, next page": 14,
+    # An order's and a centre's pages read their hits' ids first, through the order's or the cameras' index.
+    "API sightings of an order": 15,
+    "API sightings of an order, next page": 15,
+    "API sighting": 14,
+    # A footage list reads its page's ids from the list's index, then the page with its relations.
+    "officer footage list": 16,
+    "officer footage list, next page": 16,
+    "API footage requests": 14,
+    "operator dashboard": 22,  # with the live-view queue at its top
+    "operator API sightings": 16,
+    "operator API sightings, next page": 16,
+    "operator footage queue": 17,
+    "footage request": 17,
+    # Anonymous: no session, no person; the month's counts and the published chain heads.
+    "transparency": 11,
 }
 
 
@@ -55,6 +69,9 @@ def pages(orders: list[WantedOrder]) -> dict[str, tuple[str, str]]:
     newest = Sighting.objects.filter(order=order).order_by("-seen_at", "-id").first()
     footage = order.footage_requests.first()
     oldest_shown = Sighting.objects.filter(order=order).order_by("-seen_at", "-id")[1]
+    second_received = Sighting.objects.filter(order=order).order_by("-received_at", "-id")[1]
+    after_hit = api_cursor(keyset_cursor(second_received, time_field="received_at"))
+    first_listed = footage_requests_for(order.issued_by).first()  # the next page after it has the others
     return {
         "officer dashboard": ("officer", "/"),
         "order list": ("officer", "/orders/"),
@@ -67,20 +84,34 @@ def pages(orders: list[WantedOrder]) -> dict[str, tuple[str, str]]:
         "API orders": ("officer", "/api/v1/orders/"),
         "API order": ("officer", f"/api/v1/orders/{order.pk}/"),
         "API sightings": ("officer", "/api/v1/sightings/"),
+        "API sightings, next page": ("officer", f"/api/v1/sightings/?cursor={after_hit}"),
         "API sightings of an order": ("officer", f"/api/v1/sightings/?order={order.pk}"),
+        "API sightings of an order, next page": ("officer", f"/api/v1/sightings/?order={order.pk}&cursor={after_hit}"),
         "API sighting": ("officer", f"/api/v1/sightings/{newest.pk}/"),
         "officer footage list": ("officer", "/footage/"),
+        "officer footage list, next page": ("officer", f"/footage/?after={footage_list_position(first_listed)}"),
         "API footage requests": ("officer", "/api/v1/footage-requests/"),
         "operator dashboard": ("operator", "/"),
+        "operator API sightings": ("operator", "/api/v1/sightings/"),
+        "operator API sightings, next page": ("operator", f"/api/v1/sightings/?cursor={after_hit}"),
         "operator footage queue": ("operator", "/footage/"),
         "footage request": ("operator", f"/footage/{footage.pk}/"),
+        "transparency": ("anonymous", "/transparency/"),
     }
+
+
+def api_cursor(position: str) -> str:
+    """The API's opaque cursor for a page after this position, as its `next` link carries it."""
+    return quote(base64.b64encode(urlencode({"p": position}).encode()).decode())
 
 
 def queries_per_page(client, people: dict, orders: list[WantedOrder], assert_max_queries) -> dict[str, int]:
     counts = {}
     for name, (role, path) in pages(orders).items():
-        client.force_login(people[role])
+        if role == "anonymous":
+            client.logout()
+        else:
+            client.force_login(people[role])
         client.get(path)  # the first request of a session may set things up once
         with assert_max_queries(MAX_QUERIES[name]) as captured:
             response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")

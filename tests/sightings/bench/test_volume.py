@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from audit.ledger import verify_stored
-from audit.models import AccessLogEntry, DisclosureEntry, DisclosureMonth, DisclosurePublicationMonth
+from audit.models import AccessHour, AccessLogEntry, DisclosureEntry, DisclosureMonth, DisclosurePublicationMonth
 from sightings.models import Camera, FootageRequest, Municipality, Sighting, WantedOrder
 
 TINY = ["--sightings", "400", "--orders", "30", "--access-log", "600", "--footage", "12"]
@@ -33,6 +33,9 @@ def test_seed_volume_writes_a_year_whose_chains_verify_and_refuses_a_second_run(
     # The monthly counts the statistics and transparency pages read were recounted after the load.
     for counts in (DisclosureMonth, DisclosurePublicationMonth):
         assert counts.objects.aggregate(n=Sum("disclosures"))["n"] == 400 + approved
+    # So were the access log's hours that the anomaly scans read.
+    people = AccessLogEntry.objects.filter(actor__isnull=False).count()
+    assert people and AccessHour.objects.aggregate(n=Sum("requests"))["n"] == people
     for model in (DisclosureEntry, AccessLogEntry):
         verdict = verify_stored(model)
         assert verdict.ok and verdict.entries == model.objects.count(), verdict.first_broken
@@ -72,3 +75,7 @@ def test_the_pages_benchmark_times_every_page_with_its_query_count(tmp_path):
     assert not broken
     assert all(page["queries"] >= 0 and page["requests"] >= 2 for page in pages.values())
     assert result["counts"]["sightings"] == 400
+    # A streamed answer is timed to its first piece (what the target applies to) and to its end.
+    export = pages["ledger CSV, one week"]
+    assert export["streamed"] and export["first_piece_p95_ms"] <= export["p95_ms"]
+    assert not pages["ledger"]["streamed"] and "first_piece_p95_ms" not in pages["ledger"]

@@ -101,8 +101,9 @@ class TestLists:
         self, client, officer, other_officer, pending, django_assert_num_queries
     ):
         client.force_login(officer)
-        # Session, user, the requests, the header's agency name, and the session saved (three).
-        with django_assert_num_queries(7 + access_log_queries()):
+        # Session, user, the page's ids (from the list's index), the requests of the page, the header's agency
+        # name, and the session saved (three).
+        with django_assert_num_queries(8 + access_log_queries()):
             page = client.get("/footage/")
         assert page.status_code == 200 and pending.case_number in page.content.decode()
         assert "Footage requests" in page.content.decode() or "영상" in page.content.decode()
@@ -116,11 +117,22 @@ class TestLists:
             footage_request_make(order=order, camera=camera, requested_by=officer)
         client.force_login(operator)
         # As above, with the header's municipality and province names instead of the agency's.
-        with django_assert_num_queries(8 + access_log_queries()):
+        with django_assert_num_queries(9 + access_log_queries()):
             page = client.get("/footage/")
         assert page.context["requests"][0] == pending
         client.force_login(other_operator)
         assert client.get("/footage/").context["requests"] == []
+
+    def test_a_bad_page_position_is_refused_naming_it(self, client, officer, pending):
+        client.force_login(officer)
+        for after in (
+            "yesterday",
+            "11_0_0_nope",
+            "21_1_2_" + str(pending.pk),
+            "11_9" + "9" * 30 + "_0_" + str(pending.pk),
+        ):
+            refused = client.get("/footage/", {"after": after}, HTTP_ACCEPT_LANGUAGE="en")
+            assert refused.status_code == 400 and b"after" in refused.content, after
 
     def test_auditors_are_refused(self, client, auditor, pending):
         client.force_login(auditor)
