@@ -25,6 +25,7 @@ import asyncio
 import datetime as dt
 import io
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -84,9 +85,8 @@ class ReadsLane:
         # Built once like the stack's, so both read the settings of the same moment (SECURE_SSL_REDIRECT…).
         self._middleware = _response_middleware()
         self._security = next(item for item in self._middleware if isinstance(item, SecurityMiddleware))
-        # Threads of its own: the event loop's default pool also runs the alert sockets' reads, which must not
-        # queue behind a burst of batches.
-        self._threads = ThreadPoolExecutor(max_workers=settings.READS_LANE_THREADS, thread_name_prefix="reads-lane")
+        self._threads: ThreadPoolExecutor | None = None
+        self._threads_pid = 0
         self._waiting = 0
         self._last_wait = 0.0  # seconds the latest batch to get a thread waited for it
 
@@ -94,6 +94,7 @@ class ReadsLane:
         if not self._candidate(scope):
             await self.app(scope, receive, send)
             return
+        threads = self._pool()
         body, receive = await _body_read(receive, limit=settings.READS_MAX_BODY_BYTES)
         if body is not None and self._overloaded():
             await self.app.send_response(self._busy(scope), send)
@@ -103,13 +104,27 @@ class ReadsLane:
             self._waiting += 1
             try:
                 loop = asyncio.get_running_loop()
-                response = await loop.run_in_executor(self._threads, self._answer, scope, body, time.monotonic())
+                response = await loop.run_in_executor(threads, self._answer, scope, body, time.monotonic())
             finally:
                 self._waiting -= 1
         if response is None:
             await self.app(scope, receive, send)
             return
         await self.app.send_response(response, send)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The lane's threads, started in this process.
+
+        Threads of its own: the event loop's default pool also runs the alert sockets' reads, which must not
+        queue behind a burst of batches. Started in the process that uses them: a process forked from one whose
+        lane had started threads (a server forked from a loaded application) inherits a pool that counts threads
+        which do not exist in it, and would queue every batch for ever.
+        """
+        if self._threads is None or self._threads_pid != os.getpid():
+            self._threads = ThreadPoolExecutor(max_workers=settings.READS_LANE_THREADS, thread_name_prefix="reads-lane")
+            self._threads_pid = os.getpid()
+            self._waiting, self._last_wait = 0, 0.0
+        return self._threads
 
     def _overloaded(self) -> bool:
         """Whether a new batch would wait too long for a thread: the latest one waited READS_LANE_MAX_WAIT_MS or

@@ -353,3 +353,14 @@ def test_batches_are_refused_at_once_while_the_latest_waited_too_long(settings, 
     assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 503
     lane._waiting = 0  # drained: admitted again
     assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 202
+
+
+def test_a_process_forked_after_the_lane_started_its_threads_starts_its_own(monkeypatch, lane, municipality, camera):
+    import os
+
+    key = integration_key_make(municipality=municipality)
+    assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 202
+    inherited = lane._pool()
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a child forked from this process
+    assert lane._pool() is not inherited
+    assert asgi_post(lane, batch(a_read(camera.code)), headers=key_headers(key)).status == 202
