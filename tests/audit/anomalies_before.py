@@ -1,19 +1,17 @@
 """The anomaly scans as they were before the access log was counted per hour (audit.access_counts): each read the
-period's entries. Kept verbatim as the reference the counted scans must agree with (tests/audit/
-test_access_counts.py); nothing else imports it."""
+period's entries. Kept as the reference the counted scans must agree with (tests/audit/test_access_counts.py);
+what the counting did not change (flags, thresholds, the ledger-only scans, helpers) is imported from
+audit.anomalies, the scans that read the access log are as they were. Nothing else imports it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
 
-import holidays
-from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Max, Min, Q, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import (
@@ -28,139 +26,33 @@ from django.db.models.functions import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency, User
+from accounts.models import Agency
+from audit.anomalies import (  # unchanged by the counting: the reference shares them
+    MAX_FLAGS_PER_KIND,
+    NEWEST_FIRST,
+    ORDER_KIND,
+    SCAN_LIMIT,
+    SIGHTING_KIND,
+    Flag,
+    Kind,
+    Thresholds,
+    _duplicate_orders,
+    _entries_query,
+    _most_within,
+    _people_looks,
+    _same_body,
+    _sign_in_failures,
+    _usernames,
+    _uuid,
+    public_holidays,
+    thresholds,
+)
 from audit.filters import REFUSED_OUTCOMES
 from audit.models import AccessLogEntry, DisclosureEntry, ledger_reference
-
-# Failed sign-ins for one username within the period, from at least this many addresses: someone trying the
-# account from several places. The lock-out is per address, so this is where it shows (accounts.backends).
-SIGN_IN_FAILURES = 5
-SIGN_IN_FAILURE_ADDRESSES = 2
-BULK_ACCESS_PER_HOUR = 200  # access-log rows of one person within one clock hour
-MAX_FLAGS_PER_KIND = 200
-# Rows a scan reads into Python at most (the candidates of a window check, the looks of other agencies).
-SCAN_LIMIT = 50_000
-# What a person looking at a plate or an order is recorded as (wassweb.access_note.describe_object).
-ORDER_KIND = "wantedorder"
-SIGHTING_KIND = "sighting"
-# The ledger's scans list the period's newest entries first. Ordered by the sequence itself, PostgreSQL walks the
-# sequence index back from the ledger's end, filtering by period, until it has MAX_FLAGS_PER_KIND: through the
-# whole ledger when the period has fewer. Ordered by this expression (the same order) it reads the period by a
-# time index and sorts what it found.
-NEWEST_FIRST = (F("sequence") + 0).desc()
-
-
-class Kind:
-    REPEATED_LOOKUP = "repeated_lookup"
-    LOOKS_OUTSIDE_HOURS = "looks_outside_hours"
-    BULK_LISTING = "bulk_listing"
-    REFUSALS_IN_A_ROW = "refusals_in_a_row"
-    OTHER_AGENCY = "other_agency"
-    DUPLICATE_ORDERS = "duplicate_orders"
-    NO_ACTIVE_ORDER = "no_active_order"
-    OUTSIDE_HOURS = "outside_hours"
-    BULK_ACCESS = "bulk_access"
-    SAME_BODY = "same_body"
-    SIGN_IN_FAILURES = "sign_in_failures"
-
-
-KIND_LABELS = {
-    Kind.REPEATED_LOOKUP: _("Same person looking at one plate or order repeatedly"),
-    Kind.LOOKS_OUTSIDE_HOURS: _("Looks outside working hours"),
-    Kind.BULK_LISTING: _("Bulk listing of sightings"),
-    Kind.REFUSALS_IN_A_ROW: _("Refusals in a row"),
-    Kind.OTHER_AGENCY: _("An order's sightings viewed by another agency"),
-    Kind.DUPLICATE_ORDERS: _("Several active orders for one plate"),
-    Kind.NO_ACTIVE_ORDER: _("Disclosure or request without an active wanted order"),
-    Kind.OUTSIDE_HOURS: _("Footage approved outside working hours"),
-    Kind.BULK_ACCESS: _("Bulk access"),
-    Kind.SAME_BODY: _("Requester and approver from the same body"),
-    Kind.SIGN_IN_FAILURES: _("Failed sign-ins for one username from several addresses"),
-}
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    working_hours: tuple[int, int]
-    working_days: tuple[int, ...]
-    repeated_looks: int
-    repeated_window_minutes: int
-    bulk_sightings_per_hour: int
-    refusals_in_a_row: int
-    bulk_access_per_hour: int = BULK_ACCESS_PER_HOUR
-
-    @property
-    def working_day_names(self) -> str:
-        names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
-        return ", ".join(str(names[day - 1]) for day in sorted(self.working_days) if 1 <= day <= 7)
-
-
-def thresholds() -> Thresholds:
-    """Read at each scan, so a changed setting (or a test's) applies at once."""
-    start, end = settings.AUDIT_WORKING_HOURS
-    return Thresholds(
-        working_hours=(int(start), int(end)),
-        working_days=tuple(settings.AUDIT_WORKING_DAYS),
-        repeated_looks=settings.AUDIT_REPEATED_LOOKS,
-        repeated_window_minutes=settings.AUDIT_REPEATED_LOOKS_WINDOW_MINUTES,
-        bulk_sightings_per_hour=settings.AUDIT_BULK_SIGHTINGS_PER_HOUR,
-        refusals_in_a_row=settings.AUDIT_REFUSALS_IN_A_ROW,
-    )
-
-
-@dataclass(frozen=True)
-class Flag:
-    kind: str
-    at: dt.datetime
-    who: str
-    detail: str
-    entry_id: object = None  # a ledger entry to open, when the flag is about one
-    count: int = 0
-    person: str = ""  # username whose page the flag links to
-    order_id: object = None  # the wanted order the flag is about
-    # The access-log entries behind the flag, as the access-log page's query (person, object, period, outcome).
-    entries: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self.kind])
-
-
-def _day(value: dt.datetime) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d}"
-
-
-def _entries_query(*, person: str = "", first: dt.datetime, last: dt.datetime, **extra: str) -> dict[str, str]:
-    query = {"since": _day(first), "until": _day(last), **extra}
-    if person:
-        query["actor"] = person
-    return {key: value for key, value in query.items() if value}
-
-
-def _usernames(ids: Iterable[Any]) -> dict[Any, str]:
-    return dict(User.objects.filter(pk__in=set(ids)).values_list("pk", "username"))
-
-
-def _people_looks(since: dt.datetime, until: dt.datetime):
-    """What people were shown in the period: allowed entries of signed-in persons."""
-    return AccessLogEntry.objects.filter(
-        at__gte=since, at__lt=until, actor__isnull=False, outcome=AccessLogEntry.Outcome.ALLOWED
-    )
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Looks: one plate or order again and again, at night, in bulk, and by another agency
 # ---------------------------------------------------------------------------------------------------------
-
-
-def _most_within(times: list[dt.datetime], window: dt.timedelta) -> int:
-    """The largest number of times (sorted) that fall within one window of that length."""
-    most, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] > window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def _repeated_lookups(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
@@ -232,15 +124,6 @@ def _time_of_day(field_name: str) -> dict[str, Any]:
         "weekday": ExtractIsoWeekDay(field_name),
         "day": TruncDate(field_name),
     }
-
-
-def public_holidays(since: dt.datetime, until: dt.datetime) -> list[dt.date]:
-    """The public holidays (AUDIT_PUBLIC_HOLIDAYS, Korea's by default) between two instants, in local dates."""
-    if not settings.AUDIT_PUBLIC_HOLIDAYS:
-        return []
-    first, last = timezone.localdate(since), timezone.localdate(until)
-    calendar = holidays.country_holidays(settings.AUDIT_PUBLIC_HOLIDAYS, years=range(first.year, last.year + 1))
-    return sorted(day for day in calendar if first <= day <= last)
 
 
 def _off_hours(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> Q:
@@ -347,13 +230,6 @@ def _order_of_looks(rows: list[dict[str, Any]]) -> dict[int, Any]:
             for index in sighting_rows[sighting_id]:
                 order_of[index] = order_id
     return {index: order_id for index, order_id in order_of.items() if order_id is not None}
-
-
-def _uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except (ValueError, TypeError):
-        return None
 
 
 def _other_agency(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
@@ -466,40 +342,6 @@ def _refusals_in_a_row(since: dt.datetime, until: dt.datetime, limits: Threshold
                 count=run["length"],
                 person=person,
                 entries=_entries_query(person=person, first=run["first"], last=run["last"], outcome="refused"),
-            )
-        )
-    return flags
-
-
-def _duplicate_orders(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
-    """Plates (or patterns) that more than one active order searches for now: every read makes several hits."""
-    WantedOrder = ledger_reference("order")
-    active = WantedOrder.objects.active()
-    duplicated = (
-        active.values("plate", "pattern")
-        .annotate(n=Count("id"), agencies=Count("agency", distinct=True), last=Max("created_at"))
-        .filter(n__gte=2)
-        .order_by("-last")[:MAX_FLAGS_PER_KIND]
-    )
-    flags = []
-    for row in duplicated:
-        orders = list(
-            active.filter(plate=row["plate"], pattern=row["pattern"])
-            .select_related("agency", "issued_by")
-            .order_by("created_at")
-        )
-        cases = ", ".join(f"{order.case_number or '—'} ({order.agency.name})" for order in orders)
-        flags.append(
-            Flag(
-                Kind.DUPLICATE_ORDERS,
-                row["last"],
-                ", ".join(sorted({order.issued_by.username for order in orders})),
-                str(
-                    _("%(n)d active orders for %(plate)s: %(cases)s")
-                    % {"n": row["n"], "plate": row["plate"] or row["pattern"], "cases": cases}
-                ),
-                count=row["n"],
-                order_id=orders[-1].id,
             )
         )
     return flags
@@ -620,61 +462,6 @@ def _bulk_access(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> 
             count=row["n"],
             person=names.get(row["actor_id"], ""),
             entries=_entries_query(person=names.get(row["actor_id"], ""), first=row["hour"], last=row["hour"]),
-        )
-        for row in rows
-    ]
-
-
-def _same_body(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
-    entries = (
-        DisclosureEntry.objects.filter(
-            kind=DisclosureEntry.Kind.FOOTAGE, provided_at__gte=since, provided_at__lt=until, approver__isnull=False
-        )
-        .filter(
-            Q(approver=F("requester"))
-            | Q(approver__agency__isnull=False, approver__agency=F("requester__agency"))
-            | Q(approver__municipality__isnull=False, approver__municipality=F("requester__municipality"))
-        )
-        .select_related("approver", "requester")
-        .order_by(NEWEST_FIRST)[:MAX_FLAGS_PER_KIND]
-    )
-    return [
-        Flag(
-            Kind.SAME_BODY,
-            entry.provided_at,
-            f"{entry.requester.username if entry.requester else '—'} → {entry.approver.username}",
-            str(
-                _("Ledger entry #%(sequence)d, case %(case)s")
-                % {"sequence": entry.sequence, "case": entry.case_number or "—"}
-            ),
-            entry_id=entry.id,
-            person=entry.approver.username,
-            order_id=entry.order_id,
-        )
-        for entry in entries
-    ]
-
-
-def _sign_in_failures(since: dt.datetime, until: dt.datetime, limits: Thresholds) -> list[Flag]:
-    rows = (
-        AccessLogEntry.objects.filter(
-            at__gte=since, at__lt=until, action="login", outcome=AccessLogEntry.Outcome.DENIED, object_type="user"
-        )
-        .exclude(object_id="")
-        .values("object_id")
-        .annotate(n=Count("id"), addresses=Count("ip", distinct=True), last=Max("at"))
-        .filter(n__gte=SIGN_IN_FAILURES, addresses__gte=SIGN_IN_FAILURE_ADDRESSES)
-        .order_by("-n")[:MAX_FLAGS_PER_KIND]
-    )
-    return [
-        Flag(
-            Kind.SIGN_IN_FAILURES,
-            row["last"],
-            row["object_id"],
-            str(
-                _("%(n)d failed sign-ins from %(addresses)d addresses") % {"n": row["n"], "addresses": row["addresses"]}
-            ),
-            count=row["n"],
         )
         for row in rows
     ]

@@ -43,6 +43,20 @@ async def _request_read(reader: asyncio.StreamReader) -> None:
     await reader.readexactly(length)
 
 
+async def _closed_loop_against(serve, *, clients: int, seconds: float) -> dict:
+    """closed_loop's summary against a test server answering with `serve`."""
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        return await closed_loop(
+            f"http://127.0.0.1:{port}",
+            clients=clients,
+            seconds=seconds,
+            request=lambda _: ("POST", "/api/v1/reads/", b"{}", "key"),
+            timeout=5,
+        )
+
+
 def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings():
     connections = 0
 
@@ -61,19 +75,7 @@ def test_closed_loop_clients_keep_their_connections_and_read_both_body_framings(
             answered += 1
             await writer.drain()
 
-    async def run() -> dict:
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            return await closed_loop(
-                f"http://127.0.0.1:{port}",
-                clients=3,
-                seconds=0.3,
-                request=lambda _: ("POST", "/api/v1/reads/", b"{}", "key"),
-                timeout=5,
-            )
-
-    summary = asyncio.run(run())
+    summary = asyncio.run(_closed_loop_against(serve, clients=3, seconds=0.3))
     assert summary["requests"] > 6 and summary["answers"]["2xx"] == summary["requests"]
     assert summary["accepted_reads"] == 2 * summary["requests"]
     assert connections == 3  # one keep-alive connection per client for the whole run
@@ -86,19 +88,7 @@ def test_closed_loop_clients_wait_as_long_as_retry_after_says():
             writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 2\r\n\r\n{}")
             await writer.drain()
 
-    async def run() -> dict:
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        async with server:
-            return await closed_loop(
-                f"http://127.0.0.1:{port}",
-                clients=2,
-                seconds=1.5,
-                request=lambda _: ("POST", "/api/v1/reads/", b"{}", "key"),
-                timeout=5,
-            )
-
-    summary = asyncio.run(run())
+    summary = asyncio.run(_closed_loop_against(serve, clients=2, seconds=1.5))
     # Each client: one refusal at once, one after a second, then the run is over: not hundreds of retries.
     assert summary["answers"]["503"] == summary["requests"] == 4
     assert summary["refusal_latency_ms"]["p99"] < 1000
