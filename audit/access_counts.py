@@ -195,6 +195,14 @@ def _hour_upsert(actor: Any, hour: dt.datetime, counts: HourCounts) -> None:
         )
 
 
+def _span_widened(table: str) -> str:
+    """The upsert's SET clause that widens a row's first and last look to take in the new one."""
+    return (
+        f"first_at = CASE WHEN excluded.first_at < {table}.first_at THEN excluded.first_at ELSE {table}.first_at END, "
+        f"last_at = CASE WHEN excluded.last_at > {table}.last_at THEN excluded.last_at ELSE {table}.last_at END"
+    )
+
+
 def _subject_upsert(entry: Any) -> None:
     """Counts a look at a plate or a pattern order (nothing, for an entry that is no such look)."""
     table = _table("AccessSubjectHour")
@@ -204,9 +212,7 @@ def _subject_upsert(entry: Any) -> None:
             f"INSERT INTO {table} (hour, actor_id, subject, looks, first_at, last_at) "  # noqa: S608 - names from the model
             "SELECT %(hour)s, %(actor)s, %(subject)s, 1, %(at)s, %(at)s WHERE %(subject)s <> '' "
             f"ON CONFLICT (actor_id, subject, hour) DO UPDATE SET looks = {table}.looks + excluded.looks, "
-            f"first_at = CASE WHEN excluded.first_at < {table}.first_at THEN excluded.first_at "
-            f"ELSE {table}.first_at END, "
-            f"last_at = CASE WHEN excluded.last_at > {table}.last_at THEN excluded.last_at ELSE {table}.last_at END",
+            f"{_span_widened(table)}",
             {"hour": _at(hour_of(entry.at)), "actor": entry.actor_id, "subject": subject, "at": _at(entry.at)},
         )
 
@@ -228,9 +234,7 @@ def _order_upsert(entry: Any) -> None:
             f"FROM {orders} looked, {agencies} viewer WHERE viewer.id = %(agency)s AND looked.agency_id <> viewer.id "
             f"AND looked.id = COALESCE(%(order)s, (SELECT order_id FROM {sightings} WHERE id = %(sighting)s)) "
             f"ON CONFLICT (order_id, agency_id, hour, actor_id) DO UPDATE SET looks = {table}.looks + 1, "
-            f"first_at = CASE WHEN excluded.first_at < {table}.first_at THEN excluded.first_at "
-            f"ELSE {table}.first_at END, "
-            f"last_at = CASE WHEN excluded.last_at > {table}.last_at THEN excluded.last_at ELSE {table}.last_at END",
+            f"{_span_widened(table)}",
             {
                 "hour": _at(hour_of(entry.at)),
                 "actor": entry.actor_id,
